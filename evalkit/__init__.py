@@ -1,0 +1,56 @@
+"""evalkit: evaluate community governance from the records street offices keep.
+
+社区治理评估工具：读取社区名册、矛盾纠纷台账、志愿者与时间银行记录、社区干部名册、
+居民满意度调查，计算治理指标，并按区生成报告。
+
+Public API (imported lazily, so ``import evalkit`` and the CLI stay fast)::
+
+    ds = evalkit.load("data/sample")               # -> Dataset
+    report = ds.validate()                          # -> ValidationReport
+    table = evalkit.indicators(ds, year=2024)       # -> long DataFrame
+    evalkit.catalog()                               # -> DataFrame of indicators
+    evalkit.compare(ds, outcome="dispute_rate", start=2019, end=2024)
+    evalkit.compare_panel(panel, outcome=..., unit=..., time=..., first_treated=...)
+    evalkit.synth("out/", scale="demo", seed=1)
+    evalkit.stats, evalkit.plot, evalkit.report     # submodules
+
+Module names differ from the functions on purpose (``evalkit.families``
+holds ``indicators``, ``evalkit.pilot`` holds ``compare``,
+``evalkit.synthetic`` holds ``synth``) so that importing a submodule never
+shadows a function of the same name.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+__version__ = "0.1.0"
+
+_LAZY = {
+    "load": ("evalkit.io", "load"),
+    "Dataset": ("evalkit.io.dataset", "Dataset"),
+    "indicators": ("evalkit.families", "indicators"),
+    "catalog": ("evalkit.families.catalog", "catalog"),
+    "compare": ("evalkit.pilot", "compare"),
+    "compare_panel": ("evalkit.pilot", "compare_panel"),
+    "synth": ("evalkit.synthetic", "synth"),
+    "EvalkitError": ("evalkit.exceptions", "EvalkitError"),
+}
+_SUBMODULES = {"stats", "plot", "report", "io", "contract", "exceptions", "families", "pilot", "synthetic"}
+
+__all__ = sorted(_LAZY) + sorted(_SUBMODULES) + ["__version__"]
+
+
+def __getattr__(name: str):
+    if name in _LAZY:
+        mod, attr = _LAZY[name]
+        value = getattr(importlib.import_module(mod), attr)
+        globals()[name] = value
+        return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f"evalkit.{name}")
+    raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,355 @@
+"""The dataset contract as data: tables, columns, Chinese aliases, codes, rules.
+
+This module is the single place that knows what a dataset looks like.  The
+loader maps headers and code labels with it, validation checks its rules,
+synth writes files that obey it, and docs/DATA.md describes it for users.
+Nothing here imports pandas, so it is cheap to import from the CLI.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+ColumnType = Literal["text", "int", "number", "date", "bool", "code"]
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table.
+
+    ``aliases`` are the other headers (Chinese first) that map to ``name``.
+    ``codes`` maps each canonical code to its accepted labels (Chinese first).
+    ``minimum``/``maximum`` are inclusive unless ``exclusive_min`` is set.
+    """
+
+    name: str
+    type: ColumnType
+    zh: str
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    codes: dict[str, tuple[str, ...]] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_min: bool = False
+    default: object = None
+    ordered: bool = False  # codes are ordered (education)
+
+    @property
+    def headers(self) -> tuple[str, ...]:
+        """Every header accepted for this column (canonical name first)."""
+        return (self.name, self.zh, *self.aliases)
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    column: str
+    table: str
+    ref_column: str
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    zh: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()          # unique together
+    foreign_keys: tuple[ForeignKey, ...] = ()
+    required: bool = False
+    aliases: tuple[str, ...] = ()      # other file / sheet names (Chinese)
+    open_columns: bool = False         # survey_responses: item columns come from survey_items
+
+    def column(self, name: str) -> Column:
+        for c in self.columns:
+            if c.name == name:
+                return c
+        raise KeyError(name)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+# --- codes ------------------------------------------------------------------
+
+COMMUNITY_TYPES = {
+    "commodity_housing": ("商品房小区", "商品房社区", "商品房"),
+    "old_neighborhood": ("老旧小区", "老旧社区"),
+    "resettlement": ("安置型社区", "安置社区", "整体安置型社区", "拆迁安置社区"),
+    "village_to_urban": ("村改居", "村改居社区"),
+    "work_unit": ("单位社区", "单位型社区"),
+    "mixed": ("混合型", "混合型社区", "混合"),
+}
+DISPUTE_CATEGORIES = {
+    "property": ("物业纠纷", "物业"),
+    "neighbor": ("邻里纠纷", "邻里"),
+    "family": ("婚姻家庭", "婚姻家庭纠纷", "家庭纠纷"),
+    "labor": ("劳动争议", "劳动纠纷"),
+    "land": ("征地拆迁", "征地拆迁纠纷"),
+    "consumer": ("消费纠纷", "消费"),
+    "other": ("其他",),
+}
+DISPUTE_SOURCES = {
+    "grid": ("网格员上报", "网格员", "网格上报"),
+    "hotline": ("12345热线", "热线", "12345"),
+    "visit": ("来访",),
+    "online": ("网上", "网上受理", "网络"),
+    "other": ("其他",),
+}
+DISPUTE_STATUSES = {
+    "resolved": ("已化解",),
+    "in_progress": ("调处中", "办理中"),
+    "escalated": ("上交转办", "上交", "转办"),
+    "unresolved": ("未化解",),
+}
+DISPUTE_METHODS = {
+    "mediation": ("人民调解", "调解"),
+    "joint_meeting": ("联席会议",),
+    "grid": ("网格化解", "网格"),
+    "litigation": ("诉讼",),
+    "other": ("其他",),
+}
+GENDERS = {"male": ("男",), "female": ("女",)}
+SERVICE_TYPES = {
+    "elderly": ("助老", "为老服务"),
+    "environment": ("环境", "环境保护"),
+    "safety": ("平安巡防", "巡防"),
+    "culture": ("文体", "文体活动"),
+    "legal": ("法律", "法律服务"),
+    "other": ("其他",),
+}
+CADRE_ROLES = {
+    "secretary": ("书记", "党组织书记"),
+    "deputy_secretary": ("副书记",),
+    "committee": ("委员",),
+    "director": ("居委会主任", "主任"),
+    "staff": ("社区工作者", "社工"),
+    "grid_worker": ("网格员",),
+}
+#: Ordered from lowest to highest.
+EDUCATION_LEVELS = {
+    "primary": ("小学及以下", "小学"),
+    "junior_high": ("初中",),
+    "senior_high": ("高中/中专", "高中", "中专", "高中及中专"),
+    "college": ("大专",),
+    "bachelor": ("本科", "大学本科"),
+    "postgraduate": ("研究生", "硕士", "博士"),
+}
+EDUCATION_ORDER = tuple(EDUCATION_LEVELS)
+DIMENSIONS = {
+    "party_org": ("党组织",),
+    "services": ("服务",),
+    "safety": ("平安",),
+    "environment": ("环境",),
+    "property": ("物业",),
+    "participation": ("参与",),
+    "overall": ("总体", "总体满意度"),
+}
+LEVELS = ("community", "street", "district", "city")
+LEVEL_CODES = {
+    "community": ("社区",),
+    "street": ("街道",),
+    "district": ("区县", "区"),
+    "city": ("全市", "市"),
+}
+
+#: Accepted spellings of booleans (compared case-insensitively, stripped).
+TRUE_WORDS = frozenset({"true", "1", "是", "y", "yes", "t", "1.0"})
+FALSE_WORDS = frozenset({"false", "0", "否", "n", "no", "f", "0.0"})
+
+# --- tables -----------------------------------------------------------------
+
+C = Column
+
+COMMUNITIES = Table(
+    "communities", "社区名册",
+    (
+        C("community_id", "text", "社区编码", required=True, aliases=("社区代码", "社区编号")),
+        C("community_name", "text", "社区名称", required=True),
+        C("city", "text", "城市"),
+        C("district", "text", "区县", required=True, aliases=("区", "区(县)", "县区")),
+        C("street", "text", "街道", required=True, aliases=("街道(镇)", "街镇")),
+        C("community_type", "code", "社区类型", codes=COMMUNITY_TYPES),
+        C("households", "int", "户数", required=True, minimum=0, exclusive_min=True),
+        C("population", "int", "常住人口", required=True, minimum=0, exclusive_min=True),
+        C("pilot", "bool", "是否试点", default=False),
+        C("pilot_start", "date", "试点开始日期"),
+    ),
+    key=("community_id",), required=True, aliases=("社区",),
+)
+
+COMMUNITY_YEARS = Table(
+    "community_years", "社区年度数据",
+    (
+        C("community_id", "text", "社区编码", required=True, aliases=("社区代码", "社区编号")),
+        C("year", "int", "年份", required=True, minimum=2000, maximum=2100),
+        C("households", "int", "户数", minimum=0, exclusive_min=True),
+        C("population", "int", "常住人口", minimum=0, exclusive_min=True),
+        C("party_members_registered", "int", "在册党员数", minimum=0),
+        C("party_members_floating", "int", "流动党员数", minimum=0),
+        C("grid_workers", "int", "网格员数", minimum=0),
+    ),
+    key=("community_id", "year"),
+    foreign_keys=(ForeignKey("community_id", "communities", "community_id"),),
+)
+
+DISPUTES = Table(
+    "disputes", "矛盾纠纷台账",
+    (
+        C("case_id", "text", "案件编号", required=True, aliases=("编号",)),
+        C("community_id", "text", "社区编码", required=True, aliases=("社区代码", "社区编号")),
+        C("reported_on", "date", "登记日期", required=True, aliases=("受理日期",)),
+        C("category", "code", "纠纷类型", required=True, codes=DISPUTE_CATEGORIES),
+        C("source", "code", "来源", codes=DISPUTE_SOURCES, aliases=("案件来源",)),
+        C("status", "code", "办理状态", required=True, codes=DISPUTE_STATUSES),
+        C("resolved_on", "date", "化解日期"),
+        C("method", "code", "化解方式", codes=DISPUTE_METHODS),
+    ),
+    key=("case_id",),
+    foreign_keys=(ForeignKey("community_id", "communities", "community_id"),),
+    aliases=("矛盾纠纷",),
+)
+
+VOLUNTEERS = Table(
+    "volunteers", "志愿者名册",
+    (
+        C("volunteer_id", "text", "志愿者编号", required=True),
+        C("community_id", "text", "社区编码", required=True, aliases=("社区代码", "社区编号")),
+        C("registered_on", "date", "注册日期", required=True),
+        C("left_on", "date", "注销日期"),
+        C("birth_year", "int", "出生年份", minimum=1900, maximum=2020),
+        C("gender", "code", "性别", codes=GENDERS),
+        C("party_member", "bool", "是否党员", default=False),
+    ),
+    key=("volunteer_id",),
+    foreign_keys=(ForeignKey("community_id", "communities", "community_id"),),
+)
+
+VOLUNTEER_HOURS = Table(
+    "volunteer_hours", "志愿服务记录",
+    (
+        C("record_id", "text", "记录编号", required=True),
+        C("volunteer_id", "text", "志愿者编号", required=True),
+        C("served_on", "date", "服务日期", required=True),
+        C("hours", "number", "服务时长", required=True, minimum=0, exclusive_min=True, maximum=24),
+        C("service_type", "code", "服务类型", codes=SERVICE_TYPES),
+    ),
+    key=("record_id",),
+    foreign_keys=(ForeignKey("volunteer_id", "volunteers", "volunteer_id"),),
+    aliases=("时间银行",),
+)
+
+CADRES = Table(
+    "cadres", "社区干部名册",
+    (
+        C("person_id", "text", "人员编号", required=True),
+        C("community_id", "text", "社区编码", required=True, aliases=("社区代码", "社区编号")),
+        C("term_year", "int", "届次年份", required=True, minimum=1950, maximum=2100, aliases=("换届年份",)),
+        C("role", "code", "职务", required=True, codes=CADRE_ROLES),
+        C("birth_year", "int", "出生年份", required=True, minimum=1930, maximum=2010),
+        C("gender", "code", "性别", codes=GENDERS),
+        C("education", "code", "学历", required=True, codes=EDUCATION_LEVELS, ordered=True),
+        C("party_member", "bool", "是否党员", required=True),
+        C("certified_social_worker", "bool", "持证社工", default=False),
+        C("concurrent_director", "bool", "兼任居委会主任"),
+    ),
+    key=("person_id", "term_year"),
+    foreign_keys=(ForeignKey("community_id", "communities", "community_id"),),
+)
+
+SURVEY_RESPONSES = Table(
+    "survey_responses", "居民满意度调查",
+    (
+        C("respondent_id", "text", "受访者编号", required=True),
+        C("community_id", "text", "社区编码", required=True, aliases=("社区代码", "社区编号")),
+        C("wave", "int", "调查年份", required=True, minimum=2000, maximum=2100),
+        C("weight", "number", "权重", minimum=0, exclusive_min=True, default=1.0),
+        C("stratum", "text", "分层"),
+        C("psu", "text", "初级抽样单元"),
+        C("fpc", "number", "总体单元数", minimum=0, exclusive_min=True),
+    ),
+    key=("respondent_id", "wave"),
+    foreign_keys=(ForeignKey("community_id", "communities", "community_id"),),
+    open_columns=True,
+)
+
+SURVEY_ITEMS = Table(
+    "survey_items", "问卷题目",
+    (
+        C("item_id", "text", "题目编号", required=True),
+        C("text_zh", "text", "题目", required=True),
+        C("text_en", "text", "question", aliases=("英文题目",)),
+        C("dimension", "code", "维度", required=True, codes=DIMENSIONS),
+        C("scale_min", "int", "最小值", default=1),
+        C("scale_max", "int", "最大值", default=5),
+        C("reverse", "bool", "反向计分", default=False),
+    ),
+    key=("item_id",),
+)
+
+TARGETS = Table(
+    "targets", "考核目标",
+    (
+        C("indicator", "text", "指标", required=True),
+        C("level", "code", "层级", codes=LEVEL_CODES),
+        C("unit_id", "text", "单位"),
+        C("year", "int", "年份", minimum=2000, maximum=2100),
+        C("target", "number", "目标值", required=True),
+    ),
+)
+
+TABLES: dict[str, Table] = {
+    t.name: t
+    for t in (COMMUNITIES, COMMUNITY_YEARS, DISPUTES, VOLUNTEERS, VOLUNTEER_HOURS,
+              CADRES, SURVEY_RESPONSES, SURVEY_ITEMS, TARGETS)
+}
+TABLE_ORDER = tuple(TABLES)
+
+# --- personal data ----------------------------------------------------------
+
+#: Headers that always hold personal data (matched exactly, after stripping).
+PERSONAL_HEADERS = frozenset({
+    "姓名", "名字", "身份证号", "身份证号码", "证件号码", "电话", "手机", "手机号",
+    "手机号码", "联系电话", "联系方式", "住址", "地址", "家庭住址", "微信", "微信号",
+    "name", "full_name", "id_card", "id_number", "phone", "mobile", "telephone",
+    "contact", "address", "home_address", "wechat",
+})
+#: 18-character resident ID (17 digits + digit or X).
+ID_CARD_PATTERN = r"^[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]$"
+#: Mainland mobile numbers (11 digits starting 1[3-9]).
+MOBILE_PATTERN = r"^(?:\+?86[- ]?)?1[3-9]\d{9}$"
+
+# --- helpers ----------------------------------------------------------------
+
+
+def header_map(table: Table) -> dict[str, str]:
+    """Map every accepted header (normalised) of ``table`` to its canonical name."""
+    out: dict[str, str] = {}
+    for col in table.columns:
+        for h in col.headers:
+            out[normalise_header(h)] = col.name
+    return out
+
+
+def normalise_header(h: object) -> str:
+    """Headers compare without surrounding space, full-width brackets or case."""
+    s = str(h).strip().replace("（", "(").replace("）", ")").replace("\u3000", "")
+    return s.lower()
+
+
+def code_map(column: Column) -> dict[str, str]:
+    """Map every accepted label of a code column (canonical codes too) to the code."""
+    assert column.codes is not None
+    out: dict[str, str] = {}
+    for code, labels in column.codes.items():
+        out[code.lower()] = code
+        for lab in labels:
+            out[lab.lower()] = code
+    return out
+
+
+def label(codes: dict[str, tuple[str, ...]], code: str, lang: str = "zh") -> str:
+    """The display label of a code: its first Chinese label, or the code itself in English."""
+    if lang == "zh" and code in codes:
+        return codes[code][0]
+    return code.replace("_", " ")

@@ -1,0 +1,104 @@
+"""One exceptions module, one base class.
+
+Every error a user can meet carries its message in Chinese and English.
+Errors about data name the table, the row as it is numbered in the source
+file (header = row 1), the column and what was expected -- never a value
+that is personal data.
+"""
+
+from __future__ import annotations
+
+
+class EvalkitError(Exception):
+    """Base class of every error evalkit raises on purpose.
+
+    Parameters
+    ----------
+    zh, en
+        The message in Chinese and in English.  ``str(err)`` shows both.
+    """
+
+    def __init__(self, zh: str, en: str | None = None):
+        self.zh = zh
+        self.en = en if en is not None else zh
+        super().__init__(self.__str__())
+
+    def __str__(self) -> str:  # noqa: D105
+        if self.zh == self.en:
+            return self.zh
+        return f"{self.zh}\n{self.en}"
+
+
+class ParameterError(EvalkitError, ValueError):
+    """An argument has a value outside the allowed ones."""
+
+
+class DataError(EvalkitError):
+    """The data break the dataset contract.
+
+    Attributes ``table``, ``row``, ``column`` locate the problem (any may be
+    None).  ``row`` is the row number in the source file, header = row 1.
+    """
+
+    def __init__(self, zh: str, en: str | None = None, *, table: str | None = None,
+                 row: int | None = None, column: str | None = None):
+        self.table, self.row, self.column = table, row, column
+        loc_zh, loc_en = _location(table, row, column)
+        super().__init__(loc_zh + zh, loc_en + (en if en is not None else zh))
+
+
+class ReadError(DataError):
+    """A file cannot be read (encoding, format, no header row found)."""
+
+
+class MissingTableError(DataError):
+    """A table that the computation needs is not in the dataset."""
+
+
+class ValidationError(DataError):
+    """The dataset has errors; ``report`` lists every problem."""
+
+    def __init__(self, report):
+        self.report = report
+        n = len(report.errors)
+        super().__init__(
+            f"数据校验发现 {n} 个错误:\n{report.to_text('zh')}",
+            f"Validation found {n} error(s):\n{report.to_text('en')}",
+        )
+
+
+class EstimationError(EvalkitError):
+    """A statistic cannot be computed from the data given."""
+
+
+class ReportError(EvalkitError):
+    """A report could not be built."""
+
+
+def _location(table, row, column) -> tuple[str, str]:
+    zh, en = [], []
+    if table:
+        zh.append(f"表 {table}")
+        en.append(f"table {table}")
+    if row is not None:
+        zh.append(f"第 {row} 行")
+        en.append(f"row {row}")
+    if column:
+        zh.append(f"列 {column}")
+        en.append(f"column {column}")
+    if not zh:
+        return "", ""
+    return "，".join(zh) + "：", ", ".join(en) + ": "
+
+
+def check_choice(name: str, value, allowed) -> None:
+    """Raise ParameterError unless ``value`` is one of ``allowed``.
+
+    The message names the argument, the allowed values and what was passed.
+    """
+    allowed = list(allowed)
+    if value not in allowed:
+        raise ParameterError(
+            f"参数 `{name}` 必须是 {allowed} 之一，但传入的是 {value!r}。",
+            f"The value for `{name}` must be one of {allowed}, but {value!r} was passed.",
+        )

@@ -1,0 +1,97 @@
+"""The Dataset: the tables of the contract as typed DataFrames.
+
+Column dtypes after loading (the loader guarantees them, every module relies
+on them):
+
+=========  ==========================================================
+contract   pandas dtype
+=========  ==========================================================
+text       ``str`` (pandas' string dtype); missing is NA
+int        ``Int64`` (nullable)
+number     ``float64``; missing is NaN
+date       ``datetime64[s]`` (naive, day precision); missing is NaT
+bool       ``boolean`` (nullable); the column's default fills missing
+code       ``str`` holding the canonical code (``"resolved"``), NA if empty
+=========  ==========================================================
+
+Survey item columns of ``survey_responses`` are ``float64`` (answers outside
+the item's scale are already NaN, counted in ``Dataset.warnings``).
+
+Every table carries a ``_row`` column (``Int64``): the row number in its
+source file, header = row 1, so validation can point at the source.  Tables
+that are absent from the dataset are simply not in ``tables``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
+
+    from evalkit.io.validate import Problem, ValidationReport
+
+
+@dataclass
+class Dataset:
+    """A loaded dataset.
+
+    Attributes
+    ----------
+    path
+        The folder (or workbook) it was read from.
+    tables
+        Table name -> DataFrame with canonical column names and the dtypes above.
+    meta
+        The contents of ``dataset.json`` (empty dict when absent).
+    item_ids
+        The survey item columns present in ``survey_responses`` (codebook order).
+    warnings
+        Problems found while loading that did not stop it (personal data
+        removed, out-of-scale answers set missing, unknown columns ignored).
+    sources
+        Table name -> the file (and sheet) it came from, for messages.
+    """
+
+    path: Path
+    tables: dict[str, "pd.DataFrame"]
+    meta: dict = field(default_factory=dict)
+    item_ids: list[str] = field(default_factory=list)
+    warnings: list["Problem"] = field(default_factory=list)
+    sources: dict[str, str] = field(default_factory=dict)
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.tables
+
+    def __getitem__(self, name: str) -> "pd.DataFrame":
+        try:
+            return self.tables[name]
+        except KeyError:
+            from evalkit.contract import TABLES
+            from evalkit.exceptions import MissingTableError
+
+            zh = TABLES[name].zh if name in TABLES else name
+            raise MissingTableError(
+                f"数据集中没有表 {name}（{zh}）。",
+                f"The dataset has no table {name} ({zh}).",
+                table=name,
+            ) from None
+
+    def has(self, name: str) -> bool:
+        return name in self.tables
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.meta.get("synthetic", False))
+
+    @property
+    def districts(self) -> list[str]:
+        return sorted(self.tables["communities"]["district"].dropna().unique().tolist())
+
+    def validate(self) -> "ValidationReport":
+        """Check every rule of the contract; see :func:`evalkit.io.validate.validate`."""
+        from evalkit.io.validate import validate
+
+        return validate(self)
