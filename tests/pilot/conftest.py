@@ -1,0 +1,28 @@
+"""Fixtures of the pilot-comparison tests: a simulated staggered panel with a planted effect."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+
+def simulate(n=300, years=range(2015, 2025), cohorts=(2018, 2020, 2022), share=0.45, att=-0.5,
+             seed=1, n_treated=None) -> pd.DataFrame:
+    """Staggered panel: unit FE + common random-walk year effects + noise, constant ATT ``att``."""
+    rng = np.random.default_rng(seed)
+    yrs = np.array(list(years))
+    g = np.zeros(n)
+    k = int(n * share) if n_treated is None else n_treated
+    g[:k] = rng.choice(cohorts, size=k)
+    a = rng.normal(0, 1, n)
+    b = rng.normal(0, 0.3, len(yrs)).cumsum()
+    y = 5 + a[:, None] + b[None, :] + rng.normal(0, 0.5, (n, len(yrs)))
+    y = y + att * ((g[:, None] > 0) & (yrs[None, :] >= g[:, None]))
+    return pd.DataFrame({"unit": np.repeat([f"u{i:04d}" for i in range(n)], len(yrs)),
+                         "year": np.tile(yrs, n), "y": y.ravel(), "first": np.repeat(g, len(yrs))})
+
+
+@pytest.fixture
+def sim():
+    return simulate

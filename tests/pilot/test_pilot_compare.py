@@ -1,0 +1,246 @@
+"""evalkit.pilot.compare_panel / compare: output contract, planted effects, placebo, errors.
+
+Planted effects are recovered inside the 95% interval (simulated panels with a
+known constant ATT; synth datasets with truth.json when evalkit.synthetic and
+the indicator families are present).
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evalkit.exceptions import DataError, EvalkitError, ParameterError
+from evalkit.families._frame import COLUMNS
+from evalkit.pilot import compare, compare_panel, explain, first_piloted_year
+
+KW = dict(outcome="y", unit="unit", time="year", first_treated="first")
+
+
+def row(res, ind, period=None):
+    r = res[res["indicator"] == ind]
+    if period is not None:
+        r = r[r["period"] == str(period)]
+    assert len(r) == 1
+    return r.iloc[0]
+
+
+def test_output_contract(sim):
+    res = compare_panel(sim(), **KW)
+    assert tuple(res.columns) == COLUMNS
+    assert set(res["indicator"]) == {"pilot_did", "pilot_att", "pilot_att_group", "pilot_att_gt",
+                                     "pilot_event", "pilot_pretrend"}
+    assert (res["category"] == "y").all() and (res["level"] == "city").all()
+    assert (res["unit_id"] == "all").all()
+    assert row(res, "pilot_did")["period"] == "2015-2024"
+    assert set(res.loc[res.indicator == "pilot_att_group", "period"]) == {"2018", "2020", "2022"}
+    assert "2018/2016" in set(res.loc[res.indicator == "pilot_att_gt", "period"])
+    ev = set(res.loc[res.indicator == "pilot_event", "period"])
+    assert {"-1", "0", "4"} <= ev
+    pt = row(res, "pilot_pretrend")
+    assert pt["value"] > 0 and 0 <= pt["p_value"] <= 1 and "Roth 2022" in pt["note"]
+    assert not res["note"].str.contains("few piloted").any()
+
+
+@pytest.mark.parametrize("control", ["never", "notyet"])
+@pytest.mark.parametrize("seed", [1, 2])
+def test_planted_effect_recovered(sim, control, seed):
+    # planted ATT = -0.5 in every post-pilot year: every estimator's 95% CI covers it
+    res = compare_panel(sim(seed=seed, att=-0.5), **KW, control=control)
+    for ind in ("pilot_did", "pilot_att"):
+        r = row(res, ind)
+        assert r["ci_low"] <= -0.5 <= r["ci_high"], (ind, r["value"])
+        assert r["p_value"] < 0.05
+    ev = res[res.indicator == "pilot_event"]
+    post = ev[ev["period"].astype(int) >= 0]
+    assert ((post["ci_low"] <= -0.5) & (post["ci_high"] >= -0.5)).mean() >= 0.8
+
+
+def test_placebo_pre_period_only(sim):
+    # placebo: keep only years before any pilot, invent cohorts 2017/2018 -> no effect
+    d = sim(seed=4, years=range(2012, 2018))
+    d = d[d["year"] < 2018].copy()
+    treated = d["first"] > 0
+    d.loc[treated, "first"] = np.where(d.loc[treated, "unit"].str[-1].astype(int) % 2, 2016, 2017)
+    res = compare_panel(d, **KW)
+    for ind in ("pilot_did", "pilot_att"):
+        r = row(res, ind)
+        assert r["ci_low"] <= 0 <= r["ci_high"], (ind, r["value"])
+    assert row(res, "pilot_pretrend")["p_value"] > 0.05
+
+
+def test_few_piloted_units_use_randomisation(sim):
+    d = sim(n=60, n_treated=6, seed=3)
+    a = compare_panel(d, **KW, seed=11, draws=999)
+    b = compare_panel(d, **KW, seed=11, draws=999)
+    pd.testing.assert_frame_equal(a, b)
+    att = row(a, "pilot_att")
+    assert "few piloted units" in att["note"]
+    # RI p-values live on the grid k/(draws+1)
+    k = att["p_value"] * 1000
+    assert abs(k - round(k)) < 1e-9 and 1 <= round(k) <= 1000
+    assert row(a, "pilot_did")["p_value"] * 1000 == pytest.approx(round(row(a, "pilot_did")["p_value"] * 1000))
+    c = compare_panel(d, **KW, seed=12, draws=999)
+    assert not np.allclose(a["p_value"].fillna(-1), c["p_value"].fillna(-1))
+
+
+def test_window_and_left_out_units(sim):
+    d = sim(seed=5)
+    res = compare_panel(d, **KW, start=2018, end=2023)
+    r = row(res, "pilot_att")
+    n2018 = d.loc[d["first"] == 2018, "unit"].nunique()
+    assert f"{n2018} units piloted by 2018 left out" in r["note"]
+    assert r["period"] == "2018-2023"
+    # the 2018 cohort is gone; 2022 remains
+    assert set(res.loc[res.indicator == "pilot_att_group", "period"]) == {"2020", "2022"}
+    # a unit missing one year is left out (balanced panel)
+    d2 = d.drop(index=d.index[(d["unit"] == "u0299") & (d["year"] == 2019)])
+    assert "1 units missing years left out" in row(compare_panel(d2, **KW), "pilot_att")["note"]
+
+
+def test_first_treated_empty_is_never(sim):
+    d = sim(seed=6)
+    d2 = d.assign(first=d["first"].where(d["first"] > 0, np.nan))
+    pd.testing.assert_frame_equal(compare_panel(d, **KW), compare_panel(d2, **KW))
+
+
+# --------------------------------------------------------------------------- bad input
+
+
+def test_bad_input_messages(sim):
+    d = sim(n=40, seed=7)
+    with pytest.raises(DataError, match="nope"):
+        compare_panel(d, outcome="nope", unit="unit", time="year", first_treated="first")
+    # first-treated changes within a unit: the message names the unit
+    bad = d.copy()
+    bad.loc[(bad["unit"] == "u0001") & (bad["year"] == 2020), "first"] = 2019
+    with pytest.raises(DataError, match="u0001") as e:
+        compare_panel(bad, **KW)
+    assert "单位" in str(e.value) and "first" in str(e.value)
+    # non-numeric outcome
+    bad = d.assign(y=d["y"].astype(str))
+    bad.loc[bad.index[3], "y"] = "abc"
+    with pytest.raises(DataError, match="column y"):
+        compare_panel(bad, **KW)
+    # no never-treated controls
+    allt = d.assign(first=np.where(d["first"] > 0, d["first"], 2020))
+    with pytest.raises(DataError, match="never-treated"):
+        compare_panel(allt, **KW)
+    # one cohort and no never-treated: no not-yet controls either
+    one = d.assign(first=2020)
+    with pytest.raises(DataError):
+        compare_panel(one, **KW, control="notyet")
+    # window with no pre-period: every pilot starts in or before the first year
+    with pytest.raises(DataError, match="pre-period"):
+        compare_panel(d, **KW, start=2022)
+    with pytest.raises(ParameterError):
+        compare_panel(d, **KW, control="sometimes")
+    with pytest.raises(DataError, match="more than one row"):
+        compare_panel(pd.concat([d, d.iloc[:1]]), **KW)
+
+
+def test_notyet_without_never_treated(sim):
+    d = sim(seed=8)
+    d = d.assign(first=np.where(d["first"] > 0, d["first"], 2022))
+    res = compare_panel(d, **KW, control="notyet")
+    assert "no never-treated units" in row(res, "pilot_att")["note"]
+    assert set(res.loc[res.indicator == "pilot_att_group", "period"]) == {"2018", "2020"}
+
+
+# --------------------------------------------------------------------------- compare(ds)
+
+
+def test_first_piloted_year_rule():
+    ps = pd.Series(pd.to_datetime(["2019-06-30", "2019-07-01", None, None, "2020-01-01"])
+                   .astype("datetime64[s]"))
+    out = first_piloted_year(pd.Series([True, True, True, False, True], dtype="boolean"), ps)
+    assert out.tolist()[:2] == [2019, 2020]
+    assert pd.isna(out.iloc[2]) and out.iloc[3] == 0 and out.iloc[4] == 2020
+
+
+def test_compare_dataset_monkeypatched(sim, monkeypatch):
+    import evalkit.families as fam
+    from evalkit.io.dataset import Dataset
+
+    d = sim(n=80, seed=9)
+    ids = d["unit"].unique()
+    first = d.groupby("unit")["first"].first().reindex(ids)
+    # pilot_start: mid-year date of the cohort year, or 1 Sept of the year before (-> same cohort)
+    start = [pd.NaT if g == 0 else pd.Timestamp(f"{int(g) - (i % 2)}-{'09-01' if i % 2 else '03-15'}")
+             for i, g in enumerate(first)]
+    com = pd.DataFrame({"community_id": pd.array(ids, dtype="str"),
+                        "district": pd.array(np.where(np.arange(len(ids)) % 2, "东区", "西区"), dtype="str"),
+                        "pilot": pd.array(first.to_numpy() > 0, dtype="boolean"),
+                        "pilot_start": pd.Series(start).astype("datetime64[s]")})
+    ds = Dataset(path=Path("."), tables={"communities": com})
+    panel = d.rename(columns={"unit": "community_id", "y": "value"})[["community_id", "year", "value"]]
+    calls = []
+
+    def fake(ds_, indicator, years, **kw):
+        calls.append((indicator, list(years)))
+        return panel[panel["year"].isin(list(years))].reset_index(drop=True)
+
+    monkeypatch.setattr(fam, "outcome_panel", fake)
+    res = compare(ds, outcome="dispute_rate", start=2015, end=2024)
+    assert calls == [("dispute_rate", list(range(2015, 2025)))]
+    ref = compare_panel(d, **KW)
+    # the 30-June rule reproduces the simulated cohorts exactly
+    np.testing.assert_allclose(res["value"], ref["value"], rtol=1e-12)
+    assert (res["category"] == "dispute_rate").all()
+    one = compare(ds, outcome="dispute_rate", start=2015, end=2024, district="东区")
+    assert (one["level"] == "district").all() and (one["unit_id"] == "东区").all()
+    both = compare(ds, outcome="dispute_rate", start=2015, end=2024, level="district")
+    assert set(both["unit_id"]) == {"东区", "西区"}
+    assert "平均试点效应" in explain(res, "zh") and "average pilot effect" in explain(res, "en")
+    with pytest.raises(ParameterError):
+        compare(ds, outcome="dispute_rate", start=2020, end=2019)
+
+
+# --------------------------------------------------------------------------- synth (when present)
+
+
+@pytest.fixture(scope="module")
+def synth_ds(tmp_path_factory):
+    syn = pytest.importorskip("evalkit.synthetic")
+    fam = pytest.importorskip("evalkit.families")
+    if not hasattr(fam, "outcome_panel"):
+        pytest.skip("evalkit.families.outcome_panel not available yet")
+    from evalkit.io import load
+
+    path = syn.synth(tmp_path_factory.mktemp("syn") / "demo", scale="demo", seed=20241)
+    truth = json.loads((Path(path) / "truth.json").read_text(encoding="utf-8"))
+    return load(path), truth
+
+
+@pytest.mark.parametrize("outcome, key", [("dispute_rate", "pilot_dispute_rate_att"),
+                                          ("satisfaction_index", "satisfaction_uplift")])
+def test_synth_planted_effects(synth_ds, outcome, key):
+    ds, truth = synth_ds
+    yrs = truth["years"]
+    res = compare(ds, outcome=outcome, start=yrs[0], end=yrs[-1])
+    att = row(res, "pilot_att")
+    assert att["ci_low"] <= truth[key] <= att["ci_high"], (att["value"], truth[key])
+
+
+def test_synth_placebo(synth_ds):
+    # placebo: never-piloted communities only, half of them given fake pilot cohorts
+    # (seeded) -> no effect, the 95% CI covers 0
+    ds, truth = synth_ds
+    import evalkit.families as fam
+
+    yrs = truth["years"]
+    com = ds["communities"]
+    ft = first_piloted_year(com["pilot"], com["pilot_start"])
+    never = com.loc[(ft == 0).to_numpy(), "community_id"].astype("str").to_numpy()
+    rng = np.random.default_rng(5)
+    fake = np.where(rng.random(len(never)) < 0.5, 0, rng.choice(yrs[1:3], len(never)))
+    info = pd.DataFrame({"community_id": never, "first": fake})
+    panel = fam.outcome_panel(ds, "satisfaction_index", yrs)
+    p = panel.assign(community_id=panel["community_id"].astype("str")).merge(info, on="community_id")
+    res = compare_panel(p, outcome="value", unit="community_id", time="year", first_treated="first")
+    r = row(res, "pilot_att")
+    assert r["ci_low"] <= 0 <= r["ci_high"], r["value"]
