@@ -20,6 +20,11 @@ the item's scale are already NaN, counted in ``Dataset.warnings``).
 Every table carries a ``_row`` column (``Int64``): the row number in its
 source file, header = row 1, so validation can point at the source.  Tables
 that are absent from the dataset are simply not in ``tables``.
+
+Every contract column of a present table is in its frame, also when the
+source file lacked it (then it holds the column's default, or is missing);
+``Dataset.source_columns`` says which columns the source really had, so that
+validation can report absent required columns.
 """
 
 from __future__ import annotations
@@ -53,6 +58,15 @@ class Dataset:
         removed, out-of-scale answers set missing, unknown columns ignored).
     sources
         Table name -> the file (and sheet) it came from, for messages.
+    source_columns
+        Table name -> the canonical columns the source file had.
+    parse_failures
+        Table name -> DataFrame ``[column, _row, value, rule]`` of cells whose
+        value could not be parsed (bad date, non-number, unknown code); the
+        typed cell is missing and :meth:`validate` reports the raw value.
+    personal_columns
+        Table name -> identifier columns whose values were personal data and
+        were replaced by keyed hashes (validation never prints their values).
     """
 
     path: Path
@@ -61,6 +75,9 @@ class Dataset:
     item_ids: list[str] = field(default_factory=list)
     warnings: list["Problem"] = field(default_factory=list)
     sources: dict[str, str] = field(default_factory=dict)
+    source_columns: dict[str, list[str]] = field(default_factory=dict)
+    parse_failures: dict[str, "pd.DataFrame"] = field(default_factory=dict)
+    personal_columns: dict[str, list[str]] = field(default_factory=dict)
 
     def __contains__(self, name: str) -> bool:
         return name in self.tables

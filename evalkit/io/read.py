@@ -1,0 +1,445 @@
+"""Reading raw tables: find the files, detect encodings, find the header row.
+
+Nothing here interprets values; :mod:`evalkit.io` maps headers, guards
+personal data and parses types.  A raw table is a DataFrame whose columns are
+the source headers (as written), plus ``_row``: the row number in the source
+file (header = row 1 when there are no title rows above it).
+
+Files are opened read-only and never written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from evalkit.contract import TABLES, Table, header_map, normalise_header
+from evalkit.exceptions import ReadError
+
+#: File endings read, in order of preference.
+EXTENSIONS = (".csv", ".xlsx", ".xls", ".parquet")
+#: The workbook holding one sheet per table.
+WORKBOOK = "dataset.xlsx"
+#: How many rows from the top are searched for the header row.
+HEADER_SEARCH_ROWS = 10
+_BOM = b"\xef\xbb\xbf"
+
+
+@dataclass
+class Source:
+    """Where a table comes from: a file, and a sheet for workbooks."""
+
+    table: str
+    path: Path
+    sheet: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path.name}[{self.sheet}]" if self.sheet else self.path.name
+
+
+def table_for_name(name: str) -> str | None:
+    """The table a file stem or sheet name stands for (canonical, zh or alias)."""
+    key = normalise_header(name)
+    for t in TABLES.values():
+        if key in {normalise_header(n) for n in (t.name, t.zh, *t.aliases)}:
+            return t.name
+    return None
+
+
+def detect_encoding(data: bytes) -> str:
+    """Encoding of CSV bytes: BOM -> utf-8-sig; valid UTF-8 -> utf-8; else gb18030.
+
+    GB18030 is a superset of GBK (and of GB2312), so GBK files decode with it.
+    The file ending is never consulted.
+    """
+    if data.startswith(_BOM):
+        return "utf-8-sig"
+    try:
+        data.decode("utf-8", errors="strict")
+        return "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        data.decode("gb18030", errors="strict")
+        return "gb18030"
+    except UnicodeDecodeError:
+        return ""
+
+
+def find_sources(folder: Path) -> tuple[dict[str, Source], list[str]]:
+    """Map each table present in ``folder`` to its source.
+
+    Returns the sources and the names of data files that match no table.
+    Two files for the same table raise :class:`ReadError`.
+    """
+    folder = Path(folder)
+    sources: dict[str, Source] = {}
+    ignored: list[str] = []
+
+    def add(src: Source) -> None:
+        if src.table in sources:
+            raise ReadError(
+                f"表 {src.table} 有两个来源：{sources[src.table]} 和 {src}，请只保留一个。",
+                f"Table {src.table} has two sources: {sources[src.table]} and {src}; keep one.",
+                table=src.table,
+            )
+        sources[src.table] = src
+
+    if folder.is_file():
+        if folder.name.lower().endswith(".xlsx"):
+            for sheet in _sheet_names(folder):
+                t = table_for_name(sheet)
+                if t:
+                    add(Source(t, folder, sheet))
+            return sources, ignored
+        raise ReadError(f"{folder.name} 不是数据集文件夹。", f"{folder.name} is not a dataset folder.")
+    files = sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith((".", "~$")))
+    for p in files:
+        if p.name.lower() == WORKBOOK:
+            for sheet in _sheet_names(p):
+                t = table_for_name(sheet)
+                if t:
+                    add(Source(t, p, sheet))
+                elif normalise_header(sheet) not in ("说明", "instructions", "readme"):
+                    ignored.append(f"{p.name}[{sheet}]")
+            continue
+        ext = next((e for e in EXTENSIONS if p.name.lower().endswith(e)), None)
+        if ext is None:
+            continue
+        t = table_for_name(p.name[: -len(ext)])
+        if t is None:
+            ignored.append(p.name)
+        else:
+            add(Source(t, p))
+    return sources, ignored
+
+
+# --- raw reading ------------------------------------------------------------
+
+
+def _known_headers(table: Table, extra: tuple[str, ...] = ()) -> set[str]:
+    return set(header_map(table)) | {normalise_header(x) for x in extra}
+
+
+def _find_header(rows: list[list], known: set[str], where: str, table: str) -> int:
+    """Index (0-based) of the first row naming known columns."""
+    best = None
+    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
+        hits = sum(1 for c in row if c is not None and normalise_header(c) in known)
+        if hits >= 2:
+            return i
+        if hits == 1 and best is None:
+            best = i
+    if best is not None:
+        return best
+    raise ReadError(
+        f"{where}：前 {HEADER_SEARCH_ROWS} 行中找不到表头（应包含已知列名，如 "
+        f"{'、'.join(c.zh for c in TABLES[table].columns[:3])}）。",
+        f"{where}: no header row found in the first {HEADER_SEARCH_ROWS} rows (it should name "
+        f"known columns such as {', '.join(c.name for c in TABLES[table].columns[:3])}).",
+        table=table,
+    )
+
+
+def _frame_from_rows(rows: list[list], h: int, where: str, table: str) -> pd.DataFrame:
+    """Build a raw frame (object cells) from rows with the header at index ``h``."""
+    header = rows[h]
+    width = len(header)
+    while width and (header[width - 1] is None or str(header[width - 1]).strip() == ""):
+        width -= 1
+    names = _unique_names([header[j] for j in range(width)])
+    body = rows[h + 1:]
+    data = [list(r[:width]) + [None] * (width - len(r)) for r in body]
+    df = pd.DataFrame(data, columns=names, dtype=object) if data else \
+        pd.DataFrame({n: pd.Series([], dtype=object) for n in names})
+    df["_row"] = np.arange(h + 2, h + 2 + len(df), dtype="int64")
+    return df
+
+
+def _unique_names(header: list) -> list[str]:
+    out, seen = [], {}
+    for j, c in enumerate(header):
+        name = "" if c is None else str(c).strip()
+        if name == "":
+            name = f"_blank{j + 1}"
+        if name in seen:
+            seen[name] += 1
+            name = f"{name}.{seen[name]}"
+        else:
+            seen[name] = 0
+        out.append(name)
+    return out
+
+
+def _excel_cell(v):
+    """Excel cell -> canonical string (dates ISO, integral floats without .0)."""
+    import datetime as _dt
+
+    if v is None:
+        return None
+    if isinstance(v, _dt.datetime):
+        return v.date().isoformat()
+    if isinstance(v, _dt.date):
+        return v.isoformat()
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        if v.is_integer() and abs(v) < 2**53:
+            return str(int(v))
+        return repr(v)
+    if isinstance(v, _dt.time):
+        return v.isoformat()
+    return str(v)
+
+
+def _drop_blank(df: pd.DataFrame) -> pd.DataFrame:
+    data_cols = [c for c in df.columns if c != "_row"]
+    if not data_cols or df.empty:
+        return df
+    blank = df[data_cols].isna().all(axis=1)
+    return df.loc[~blank].reset_index(drop=True) if blank.any() else df
+
+
+def _sheet_names(path: Path) -> list[str]:
+    if path.name.lower().endswith(".xls"):
+        xlrd = _xlrd_book(path)
+        return xlrd.sheet_names()
+    try:
+        import openpyxl
+
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            return list(wb.sheetnames)
+        finally:
+            wb.close()
+    except Exception as err:  # noqa: BLE001 - any openpyxl failure is a bad file
+        raise _unreadable(path, err) from None
+
+
+def _unreadable(path: Path, err: Exception) -> ReadError:
+    kind = type(err).__name__
+    return ReadError(
+        f"无法读取文件 {path.name}：文件已损坏或不是有效的 Excel 工作簿（{kind}）。",
+        f"Cannot read file {path.name}: it is corrupt or not a valid Excel workbook ({kind}).",
+    )
+
+
+def _read_xlsx_rows(path: Path, sheet: str | None, table: str) -> tuple[list[list], str]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as err:
+        raise _unreadable(path, err) from None
+    except Exception as err:  # noqa: BLE001
+        raise _unreadable(path, err) from None
+    try:
+        if sheet is None:
+            names = wb.sheetnames
+            match = [n for n in names if table_for_name(n) == table]
+            sheet = match[0] if match else names[0]
+        ws = wb[sheet]
+        rows = [[_excel_cell(v) for v in r] for r in ws.iter_rows(values_only=True)]
+    except Exception as err:  # noqa: BLE001
+        raise _unreadable(path, err) from None
+    finally:
+        wb.close()
+    return rows, sheet
+
+
+def _xlrd_book(path: Path):
+    import xlrd
+
+    try:
+        return xlrd.open_workbook(str(path), on_demand=True)
+    except Exception as err:  # noqa: BLE001
+        raise _unreadable(path, err) from None
+
+
+def _read_xls_rows(path: Path, sheet: str | None, table: str) -> tuple[list[list], str]:
+    import xlrd
+
+    book = _xlrd_book(path)
+    try:
+        names = book.sheet_names()
+        if sheet is None:
+            match = [n for n in names if table_for_name(n) == table]
+            sheet = match[0] if match else names[0]
+        sh = book.sheet_by_name(sheet)
+        rows = []
+        for i in range(sh.nrows):
+            row = []
+            for j, cell in enumerate(sh.row(i)):
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    try:
+                        row.append(xlrd.xldate_as_datetime(cell.value, book.datemode).date().isoformat())
+                    except Exception:  # noqa: BLE001
+                        row.append(_excel_cell(cell.value))
+                elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    row.append(None)
+                elif cell.ctype == xlrd.XL_CELL_BOOLEAN:
+                    row.append("true" if cell.value else "false")
+                else:
+                    row.append(_excel_cell(cell.value))
+            rows.append(row)
+    except Exception as err:  # noqa: BLE001
+        raise _unreadable(path, err) from None
+    finally:
+        book.release_resources()
+    return rows, sheet
+
+
+def read_excel_raw(src: Source, extra_headers: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Raw table from an .xlsx/.xls file (cells as canonical strings)."""
+    if src.path.name.lower().endswith(".xls"):
+        rows, sheet = _read_xls_rows(src.path, src.sheet, src.table)
+    else:
+        rows, sheet = _read_xlsx_rows(src.path, src.sheet, src.table)
+    where = f"{src.path.name}[{sheet}]"
+    # trailing empty rows of formatted sheets
+    while rows and all(c is None for c in rows[-1]):
+        rows.pop()
+    h = _find_header(rows, _known_headers(TABLES[src.table], extra_headers), where, src.table)
+    df = _frame_from_rows(rows, h, where, src.table)
+    for c in df.columns:
+        if c != "_row":
+            df[c] = df[c].astype("str")
+    return _drop_blank(df)
+
+
+def read_csv_raw(src: Source, extra_headers: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Raw table from a CSV file, its encoding detected from the bytes."""
+    path = src.path
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ReadError(f"无法打开文件 {path.name}（{type(err).__name__}）。",
+                        f"Cannot open file {path.name} ({type(err).__name__}).", table=src.table) from None
+    enc = detect_encoding(data)
+    if not enc:
+        raise ReadError(
+            f"无法识别文件 {path.name} 的编码（应为 UTF-8、UTF-8 BOM、GBK 或 GB18030）。",
+            f"Cannot decode file {path.name} (expected UTF-8, UTF-8 with BOM, GBK or GB18030).",
+            table=src.table,
+        )
+    head = data[:65536].decode(enc, errors="ignore")
+    if "\x00" in head[:4096]:
+        raise ReadError(f"文件 {path.name} 不是文本 CSV 文件。", f"File {path.name} is not a text CSV file.",
+                        table=src.table)
+    head_lines = head.splitlines()[: HEADER_SEARCH_ROWS]
+    head_rows = [next(csv.reader([ln]), []) for ln in head_lines]
+    head_rows = [[c if c.strip() != "" else None for c in r] for r in head_rows]
+    h = _find_header(head_rows, _known_headers(TABLES[src.table], extra_headers), path.name, src.table)
+    header = head_rows[h]
+    width = len(header)
+    while width and header[width - 1] is None:
+        width -= 1
+    names = _unique_names(header[:width])
+    df = None
+    body = data[3:] if enc == "utf-8-sig" else data
+    if b"\n\n" not in body and b"\n\r\n" not in body and len(set(names)) == len(names):
+        df = _read_csv_arrow(body if enc.startswith("utf-8") else data.decode(enc).encode("utf-8"),
+                             h + 1, names, width)
+    if df is not None:
+        df["_row"] = np.arange(h + 2, h + 2 + len(df), dtype="int64")
+        return _drop_blank(df)
+    try:
+        df = pd.read_csv(
+            io.StringIO(data.decode(enc)), skiprows=h + 1, header=None, names=names, usecols=range(width),
+            dtype="str", keep_default_na=False, na_values=[""], skip_blank_lines=False,
+            engine="c", index_col=False,
+        )
+    except (pd.errors.ParserError, ValueError) as err:
+        raise ReadError(
+            f"文件 {path.name} 不是有效的 CSV 文件（{type(err).__name__}）。",
+            f"File {path.name} is not a valid CSV file ({type(err).__name__}).", table=src.table,
+        ) from None
+    df["_row"] = np.arange(h + 2, h + 2 + len(df), dtype="int64")
+    return _drop_blank(df)
+
+
+def _read_csv_arrow(data: bytes, skip: int, names: list[str], width: int) -> pd.DataFrame | None:
+    """Fast path: pyarrow's CSV reader, every column as text.  None when the
+    file has a shape it does not take (ragged rows); the caller falls back."""
+    import pyarrow as pa
+    import pyarrow.csv as pcsv
+
+    try:
+        tbl = pcsv.read_csv(
+            io.BytesIO(data),
+            read_options=pcsv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 24),
+            parse_options=pcsv.ParseOptions(newlines_in_values=False),
+            convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                strings_can_be_null=True, null_values=[""],
+                                                quoted_strings_can_be_null=True),
+        )
+    except (pa.ArrowInvalid, pa.ArrowException, ValueError):
+        return None
+    return tbl.to_pandas()
+
+
+def parquet_columns(path: Path) -> list[str]:
+    import pyarrow.parquet as pq
+
+    try:
+        return list(pq.read_schema(path).names)
+    except Exception as err:  # noqa: BLE001
+        raise ReadError(
+            f"无法读取 Parquet 文件 {path.name}（{type(err).__name__}）。",
+            f"Cannot read Parquet file {path.name} ({type(err).__name__}).",
+        ) from None
+
+
+def read_parquet_raw(src: Source, columns: list[str], filter_col: str | None = None,
+                     filter_values=None) -> pd.DataFrame:
+    """Raw table from Parquet, reading only ``columns``.
+
+    With ``filter_col``, only rows whose value is in ``filter_values`` are
+    kept: the filter column is read first, and only the row groups holding a
+    match are read in full, so a district's slice of a province-size file
+    costs little more than the slice.  ``_row`` keeps the file row number.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+    import pyarrow.parquet as pq
+
+    try:
+        pf = pq.ParquetFile(src.path)
+        offsets = np.concatenate([[0], np.cumsum([pf.metadata.row_group(i).num_rows
+                                                   for i in range(pf.num_row_groups)])])
+        if filter_col is None:
+            tbl = pf.read(columns=columns)
+            rows = np.arange(tbl.num_rows, dtype="int64")
+        else:
+            key = pf.read(columns=[filter_col]).column(0)
+            if not (pa.types.is_string(key.type) or pa.types.is_large_string(key.type)):
+                key = pc.cast(key, pa.string())
+            values = pa.array(sorted({str(v) for v in filter_values}), pa.string())
+            mask = np.asarray(pc.fill_null(pc.is_in(pc.utf8_trim_whitespace(key), value_set=values), False))
+            hit = np.flatnonzero(mask)
+            groups = sorted(set(np.searchsorted(offsets, hit, side="right") - 1))
+            if groups:
+                tbl = pf.read_row_groups(groups, columns=columns)
+                rows = np.concatenate([np.arange(offsets[g], offsets[g + 1]) for g in groups])
+                keep = mask[rows]
+                tbl = tbl.filter(pa.array(keep))
+                rows = rows[keep]
+            else:
+                tbl = pf.schema_arrow.empty_table().select(columns)
+                rows = np.arange(0, dtype="int64")
+    except ReadError:
+        raise
+    except Exception as err:  # noqa: BLE001 - any pyarrow failure is a bad file
+        raise ReadError(
+            f"无法读取 Parquet 文件 {src.path.name}（{type(err).__name__}）。",
+            f"Cannot read Parquet file {src.path.name} ({type(err).__name__}).", table=src.table,
+        ) from None
+    df = tbl.to_pandas(date_as_object=False)
+    df["_row"] = rows.astype("int64") + 2
+    return df
