@@ -12,7 +12,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 # conda-forge names that differ from PyPI names
-CONDA_NAMES = {"duckdb": "python-duckdb"}
+CONDA_NAMES = {"duckdb": "python-duckdb", "brotli": "brotli-python"}
 
 
 def _split(req: str) -> tuple[str, str]:

@@ -1,0 +1,42 @@
+"""Reports: the batch, HTML/PDF/XLSX export, manifest, index and the zh/en text table.
+
+Lazy: nothing heavy is imported until used.
+
+    from evalkit.report import build_reports
+    build_reports("data/sample", year=2024, out="reports", jobs=2)
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_LAZY = {
+    "build_reports": "evalkit.report.batch",
+    "to_html": "evalkit.report.export",
+    "to_pdf": "evalkit.report.export",
+    "to_xlsx": "evalkit.report.export",
+    "html_from_notebook": "evalkit.report.export",
+    "atomic_write": "evalkit.report.export",
+    "glyph_warnings": "evalkit.report.export",
+    "write_manifest": "evalkit.report.manifest",
+    "write_index": "evalkit.report.index",
+    "safe_name": "evalkit.report.batch",
+    "t": "evalkit.report.text",
+}
+_SUBMODULES = {"batch", "export", "manifest", "index", "text", "sections"}
+
+__all__ = sorted(_LAZY) + sorted(_SUBMODULES)
+
+
+def __getattr__(name: str):
+    if name in _SUBMODULES:
+        return importlib.import_module(f"evalkit.report.{name}")
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'evalkit.report' has no attribute {name!r}")
+
+
+def __dir__():
+    return __all__

@@ -1,0 +1,368 @@
+"""The batch: one report per district, a city summary, an index and a manifest.
+
+``build_reports`` computes the indicator table once (every level, the year
+and the year before), writes it as Parquet under ``out``, then executes
+``notebooks/district_report.ipynb`` once per district with papermill's
+Python API in a process pool, each run in its own temporary working
+directory inside ``out`` (papermill's ``cwd`` is process-global, and
+parallel renders must never share files).  Every output is written to a
+temporary name and renamed into place; a district that fails is recorded in
+the manifest with the error and the failing cell, its outputs removed and
+its executed notebook kept as ``<name>.failed.ipynb``; the others go on.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import os
+import re
+import shutil
+import sys
+import tempfile
+import time
+import unicodedata
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+__all__ = ["build_reports", "safe_name", "default_notebook", "FORMATS"]
+
+FORMATS = ("html", "pdf", "xlsx")
+_BAD = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
+
+
+def _repo_notebooks() -> Path:
+    return Path(__file__).resolve().parents[2] / "notebooks"
+
+
+def default_notebook(kind: str = "district") -> Path:
+    """The report notebook shipped in the repository's ``notebooks/`` folder."""
+    return _repo_notebooks() / ("district_report.ipynb" if kind == "district" else "city_summary.ipynb")
+
+
+def safe_name(name: str, *, max_len: int = 80) -> str:
+    """A file-name stem from a district name that cannot leave the output folder.
+
+    Separators, control characters and characters Windows forbids become
+    ``_``; leading dots and spaces are removed (no ``..``, no hidden files);
+    when anything changed a short hash of the original is appended, so two
+    names that sanitise alike (``a/b``, ``a_b``) still get distinct files.
+
+    Examples
+    --------
+    >>> safe_name("南山区")
+    '南山区'
+    >>> safe_name("../../etc").startswith("etc-")
+    True
+    """
+    orig = str(name)
+    s = unicodedata.normalize("NFC", orig)
+    s = _BAD.sub("_", s)
+    s = re.sub(r"\.{2,}", "_", s).strip(" ._")
+    s = s[:max_len] or "district"
+    if s != orig:
+        s = f"{s}-{hashlib.sha1(orig.encode('utf-8')).hexdigest()[:6]}"
+    return s
+
+
+def _check_args(formats, lang, jobs):
+    from evalkit.exceptions import ParameterError
+    from evalkit.report.text import check_lang
+
+    check_lang(lang)
+    fm = [formats] if isinstance(formats, str) else list(formats)
+    bad = [f for f in fm if f not in FORMATS]
+    if bad or not fm:
+        raise ParameterError(f"格式必须是 {', '.join(FORMATS)} 之一，收到 {bad or fm}。",
+                             f"formats must be among {', '.join(FORMATS)}, but {bad or fm} was passed.")
+    if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
+        raise ParameterError(f"jobs 必须是正整数，收到 {jobs!r}。", f"jobs must be a positive integer, but {jobs!r} was passed.")
+    return fm
+
+
+def _compute_table(data, year):
+    """The long table of ``year`` and ``year - 1`` at every level, plus the pilot comparison."""
+    import pandas as pd
+
+    from evalkit.families import indicators
+    from evalkit.families._frame import SORT_KEYS, finalize
+    from evalkit.io import load
+    from evalkit.report.sections import ALL_LEVELS
+
+    ds = load(data)
+    parts = []
+    for y in (year - 1, year):
+        try:
+            parts.append(indicators(ds, year=y, level=ALL_LEVELS))
+        except Exception:
+            if y == year:
+                raise
+    try:  # the pilot comparison, when that module has landed and the data allow it
+        from evalkit.pilot import compare
+
+        parts.append(compare(ds, outcome="dispute_rate"))
+    except Exception:  # noqa: BLE001 - optional section; the report says when it is absent
+        pass
+    table = pd.concat(parts, ignore_index=True)
+    table = table.drop_duplicates(subset=SORT_KEYS, keep="last")
+    return finalize(table), ds
+
+
+def _districts_of(table):
+    d = table.loc[table["level"] == "district", "unit_id"].dropna().astype(str).unique().tolist()
+    if not d:
+        d = table.loc[table["district"].notna() & (table["district"] != "all"), "district"].astype(str).unique().tolist()
+    return sorted(d)
+
+
+def _write_parquet(table, path: Path) -> Path:
+    import io
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from evalkit.report.export import atomic_write
+
+    buf = io.BytesIO()
+    pq.write_table(pa.Table.from_pandas(table, preserve_index=False), buf, compression="zstd")
+    return atomic_write(path, buf.getvalue())
+
+
+def _run_one(task: dict) -> dict:
+    """Execute one notebook and export it; never raises (failures are in the record)."""
+    import nbformat
+    import papermill as pm
+
+    from evalkit.report.export import atomic_write, check_glyphs, html_from_notebook, to_pdf, to_xlsx
+    from evalkit.report.manifest import sha256_file
+
+    t0 = time.perf_counter()
+    out = Path(task["out"])
+    stem = task["stem"]
+    rec = {"kind": task["kind"], "name": stem, "parameters": task["shown_parameters"], "status": "ok",
+           "outputs": [], "error": None}
+    work = Path(tempfile.mkdtemp(prefix=f"{stem[:20]}-", dir=out / ".work"))
+    nb_tmp = work / f"{stem}.ipynb"
+    finals = {ext: out / f"{stem}.{ext}" for ext in ("ipynb", "html", "xlsx", "pdf")}
+    failed_nb = out / f"{stem}.failed.ipynb"
+    try:
+        try:
+            pm.execute_notebook(str(task["notebook"]), str(nb_tmp), parameters=task["parameters"],
+                                kernel_name="python3", cwd=str(work), progress_bar=False, log_output=False,
+                                request_save_on_cell_execute=False, execution_timeout=task.get("timeout", 600))
+        except pm.PapermillExecutionError as err:
+            rec["status"] = "failed"
+            rec["error"] = {"type": err.ename, "message": str(err.evalue)[:2000], "cell_index": err.cell_index,
+                            "execution_count": err.exec_count, "cell_source": str(err.source)[:2000]}
+        except Exception as err:  # noqa: BLE001 - kernel died, timeout, bad notebook
+            rec["status"] = "failed"
+            rec["error"] = {"type": type(err).__name__, "message": str(err)[:2000], "cell_index": None}
+        if rec["status"] == "ok":
+            nb = nbformat.read(str(nb_tmp), as_version=4)
+            try:
+                check_glyphs(nb)
+            except Exception as err:  # noqa: BLE001
+                rec["status"] = "failed"
+                rec["error"] = {"type": type(err).__name__, "message": str(err)[:2000], "cell_index": None}
+        if rec["status"] == "ok":
+            staged = {}
+            page = html_from_notebook(nb, title=task["title"], synthetic=task["synthetic"], lang=task["lang"],
+                                      generated=task["generated"])
+            if "html" in task["formats"]:
+                staged["html"] = atomic_write(work / f"{stem}.html", page)
+            if "pdf" in task["formats"]:
+                staged["pdf"] = to_pdf(page, work / f"{stem}.pdf")
+            if "xlsx" in task["formats"] and task.get("xlsx_district") is not None:
+                import pandas as pd
+
+                t = pd.read_parquet(task["indicators_path"])
+                d = task["xlsx_district"]
+                rows = t.loc[(t["district"] == d).fillna(False)] if d != "all" else t.loc[t["level"].isin(["district", "city"])]
+                staged["xlsx"] = to_xlsx(rows, work / f"{stem}.xlsx", lang=task["lang"])
+            staged["ipynb"] = nb_tmp
+            # everything is complete in the work dir: rename into place (same file system)
+            if failed_nb.exists():
+                failed_nb.unlink()
+            for ext in ("ipynb", "xlsx", "pdf", "html"):
+                if ext in staged:
+                    os.replace(staged[ext], finals[ext])
+                    rec["outputs"].append({"path": finals[ext].name, "sha256": sha256_file(finals[ext]),
+                                           "bytes": finals[ext].stat().st_size})
+                elif finals[ext].exists():
+                    finals[ext].unlink()  # stale output of an earlier run with other formats
+        else:
+            for p in finals.values():  # no stale report of an earlier run survives beside a failure
+                if p.exists():
+                    p.unlink()
+            if nb_tmp.exists():
+                os.replace(nb_tmp, failed_nb)
+                rec["outputs"].append({"path": failed_nb.name, "sha256": sha256_file(failed_nb),
+                                       "bytes": failed_nb.stat().st_size})
+    except Exception as err:  # noqa: BLE001 - export failure: same treatment
+        rec["status"] = "failed"
+        rec["error"] = {"type": type(err).__name__, "message": str(err)[:2000], "cell_index": None}
+        for p in finals.values():
+            if p.exists():
+                p.unlink()
+        rec["outputs"] = []
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    rec["duration"] = round(time.perf_counter() - t0, 3)
+    return rec
+
+
+def build_reports(data, *, year: int, districts=None, out="reports", jobs: int | None = None,
+                  lang: str = "zh", formats=("html", "xlsx"), notebook=None, city_notebook=None,
+                  table=None, city: bool = True, progress: bool = True, timeout: int = 600) -> int:
+    """Build one report per district, the city summary, the index and the manifest.
+
+    Parameters
+    ----------
+    data
+        The dataset folder.
+    year
+        The report year.
+    districts
+        District names (default: every district of the indicator table).
+    out
+        Output folder; created when missing.
+    jobs
+        Worker processes (default: the number of cores); ``1`` runs in this process.
+    lang
+        "zh" or "en".
+    formats
+        Any of "html", "pdf", "xlsx".
+    notebook, city_notebook
+        Other notebooks to execute (defaults: ``notebooks/district_report.ipynb``,
+        ``notebooks/city_summary.ipynb``); they must take the same parameters.
+    table
+        A precomputed long indicator table (DataFrame or file) to use instead of
+        computing it from ``data``.
+    city
+        Also build the city summary.
+
+    Returns
+    -------
+    int
+        Exit status: 0 when every report was built, 1 when any failed.
+
+    Notes
+    -----
+    The indicator table is computed once and written to
+    ``out/indicators_<year>.parquet``; each notebook reads it
+    (``indicators_path``).  Parameters reach the notebooks through papermill's
+    Python API as Python values (a district "010105" stays a string).
+    """
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from evalkit.exceptions import ParameterError, ReportError
+    from evalkit.report.index import write_index
+    from evalkit.report.manifest import data_hash, sha256_file, versions, write_manifest
+    from evalkit.report.sections import read_meta
+    from evalkit.report.text import t
+
+    fm = _check_args(formats, lang, jobs)
+    t_start = time.perf_counter()
+    data_p = Path(data).resolve()
+    if not data_p.exists():
+        raise ParameterError(f"数据集文件夹不存在：{data}", f"The dataset folder does not exist: {data}")
+    out_p = Path(out).resolve()
+    out_p.mkdir(parents=True, exist_ok=True)
+    for stale in out_p.glob(".*.tmp"):
+        stale.unlink()
+    shutil.rmtree(out_p / ".work", ignore_errors=True)
+    (out_p / ".work").mkdir()
+    meta = read_meta(data_p)
+    synthetic = bool(meta.get("synthetic", False))
+
+    if table is None:
+        table, _ = _compute_table(data_p, year)
+    elif not isinstance(table, pd.DataFrame):
+        p = Path(table)
+        table = pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p, dtype={"period": str})
+    ind_path = _write_parquet(table, out_p / f"indicators_{year}.parquet")
+
+    known = _districts_of(table)
+    if districts:
+        unknown = [d for d in districts if d not in known]
+        if unknown:
+            raise ParameterError(f"数据中没有这些区县：{'、'.join(map(str, unknown))}（已有：{'、'.join(known)}）",
+                                 f"No such district in the data: {', '.join(map(str, unknown))} (known: {', '.join(known)})")
+        chosen = list(dict.fromkeys(str(d) for d in districts))
+    else:
+        chosen = known
+    if not chosen:
+        raise ReportError("指标表中没有任何区县。", "The indicator table has no district.")
+
+    nb_d = Path(notebook) if notebook else default_notebook("district")
+    nb_c = Path(city_notebook) if city_notebook else default_notebook("city")
+    for nbp in (nb_d,) + ((nb_c,) if city else ()):
+        if not nbp.is_file():
+            raise ReportError(f"找不到报告笔记本：{nbp}", f"Report notebook not found: {nbp}")
+    generated = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    common = dict(out=str(out_p), lang=lang, formats=fm, synthetic=synthetic, generated=generated,
+                  indicators_path=str(ind_path), timeout=timeout)
+    tasks, used = [], set()
+    for d in chosen:
+        stem = safe_name(d)
+        while stem.lower() in used:
+            stem += "_"
+        used.add(stem.lower())
+        params = {"data_dir": str(data_p), "district": d, "year": int(year), "lang": lang,
+                  "indicators_path": str(ind_path)}
+        tasks.append(dict(common, kind="district", stem=stem, notebook=str(nb_d), parameters=params,
+                          shown_parameters={"data_dir": str(data), "district": d, "year": int(year), "lang": lang,
+                                            "indicators_path": ind_path.name},
+                          title=t("title", lang, district=d, year=year), xlsx_district=d))
+    if city:
+        params = {"data_dir": str(data_p), "year": int(year), "lang": lang, "indicators_path": str(ind_path)}
+        stem = "city_summary"
+        tasks.append(dict(common, kind="city", stem="_" + stem if stem.lower() in used else stem,
+                          notebook=str(nb_c), parameters=params,
+                          shown_parameters={"data_dir": str(data), "year": int(year), "lang": lang,
+                                            "indicators_path": ind_path.name},
+                          title=t("city_title", lang, year=year), xlsx_district="all"))
+
+    workers = min(jobs or os.cpu_count() or 1, len(tasks))
+    results = []
+    tqdm.monitor_interval = 0  # no monitor thread in a process that forks
+    bar = tqdm(total=len(tasks), desc="报告 reports", unit="份", disable=not progress, file=sys.stderr)
+    try:
+        if workers == 1:
+            for task in tasks:
+                results.append(_run_one(task))
+                bar.update(1)
+        else:
+            import multiprocessing as mp
+
+            # fork where available: no re-import of the caller's __main__ (scripts without a
+            # main guard work); spawn elsewhere.  Workers only run papermill and exports.
+            ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
+                futs = [pool.submit(_run_one, task) for task in tasks]
+                for f in as_completed(futs):
+                    results.append(f.result())
+                    bar.update(1)
+    finally:
+        bar.close()
+        shutil.rmtree(out_p / ".work", ignore_errors=True)
+
+    order = {task["stem"]: i for i, task in enumerate(tasks)}
+    results.sort(key=lambda r: order[r["name"]])
+    reports = [r for r in results if r["kind"] == "district"]
+    city_rec = next((r for r in results if r["kind"] == "city"), None)
+    manifest = {
+        "evalkit_manifest": 1, "generated": generated, "year": int(year), "lang": lang, "formats": fm,
+        "dataset": {"path": str(data), "sha256": data_hash(data_p), "synthetic": synthetic,
+                    "source": meta.get("source"), "as_of": meta.get("as_of")},
+        "indicators": {"path": ind_path.name, "sha256": sha256_file(ind_path), "rows": int(len(table))},
+        "versions": versions(), "jobs": workers, "reports": reports, "city_summary": city_rec,
+        "duration": round(time.perf_counter() - t_start, 3),
+    }
+    write_manifest(out_p / "manifest.json", manifest)
+    write_index(out_p, manifest, lang=lang, generated=generated)
+    n_failed = sum(r["status"] != "ok" for r in results)
+    print(t("batch_summary", lang, ok=len(results) - n_failed, total=len(results), failed=n_failed,
+            seconds=time.perf_counter() - t_start, out=str(out)))
+    return 1 if n_failed else 0

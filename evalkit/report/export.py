@@ -1,0 +1,284 @@
+"""Export an executed report notebook: self-contained HTML, PDF, XLSX; atomic writes.
+
+HTML: nbconvert's :class:`~nbconvert.HTMLExporter` with evalkit's own
+template (``templates/evalkit_report``), which extends the classic cell
+rendering but writes its own ``<head>``: no require.js, MathJax, jQuery or
+any other ``<script src=`` / stylesheet link, so the page opens with no
+network.  Code, prompts, the parameters cells and stderr are not shown;
+images are the notebook's PNG outputs as data URIs; the CJK font is embedded
+as a subset with only the glyphs the page uses (fontTools; WOFF2).
+
+PDF: WeasyPrint renders that HTML offline (a URL fetcher that refuses
+anything but ``data:`` URIs) and embeds its own font subset.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as _dt
+import html as _html
+import io
+import os
+import re
+from pathlib import Path
+
+__all__ = ["atomic_write", "glyph_warnings", "check_glyphs", "to_html", "html_from_notebook",
+           "subset_font", "font_face_css", "to_pdf", "to_xlsx", "CSS_PATH", "TEMPLATE_DIR"]
+
+TEMPLATE_DIR = Path(__file__).parent / "templates"
+CSS_PATH = TEMPLATE_DIR / "report.css"
+_GLYPH = re.compile(r"Glyph \d+ .*?missing from (?:current )?font", re.S)
+_HIDE_TAGS = {"parameters", "injected-parameters", "remove_cell", "hide"}
+
+
+def atomic_write(path: str | Path, data: bytes | str) -> Path:
+    """Write ``data`` to a temporary name beside ``path`` and rename it into place.
+
+    Notes
+    -----
+    :func:`os.replace` is atomic on POSIX and Windows within one file system,
+    so a reader (or an interrupted batch) never sees a half-written file.
+    """
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+    return path
+
+
+def _output_texts(nb):
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            if out.get("output_type") == "stream":
+                yield i, out.get("text", "")
+            elif out.get("output_type") == "error":
+                yield i, "\n".join(out.get("traceback", []))
+            else:
+                yield i, str(out.get("data", {}).get("text/plain", ""))
+
+
+def glyph_warnings(nb) -> list[tuple[int, str]]:
+    """(cell index, text) of every "Glyph ... missing from font" warning in the outputs."""
+    return [(i, m.group(0)) for i, s in _output_texts(nb) for m in _GLYPH.finditer(s)]
+
+
+def check_glyphs(nb) -> None:
+    """Raise ReportError when an executed notebook warned about a missing glyph."""
+    found = glyph_warnings(nb)
+    if found:
+        from evalkit.exceptions import ReportError
+
+        i, msg = found[0]
+        raise ReportError(f"第 {i} 个单元格的图形缺少字形（中文字体未生效）：{msg}",
+                          f"Cell {i} drew text with glyphs missing from the font: {msg}")
+
+
+def _visible_text(page: str) -> str:
+    page = re.sub(r"<(style|script)\b.*?</\1>", " ", page, flags=re.S | re.I)
+    page = re.sub(r"<[^>]+>", " ", page)
+    return _html.unescape(page)
+
+
+def subset_font(text: str, *, flavor: str | None = "woff2", path: str | Path | None = None) -> tuple[bytes, str]:
+    """A subset of the CJK font holding only the characters of ``text`` (plus ASCII).
+
+    Returns
+    -------
+    (bytes, str)
+        The font data and its CSS format name (``woff2``, ``woff`` or ``opentype``).
+
+    Notes
+    -----
+    The head table's timestamp is kept, so the same text gives the same bytes.
+    """
+    from fontTools import subset
+    from fontTools.ttLib import TTFont
+
+    from evalkit.plot.fonts import regular_path
+
+    if flavor == "woff2":
+        try:
+            import brotli  # noqa: F401
+        except ImportError:
+            flavor = "woff"
+    chars = set(text) | {chr(c) for c in range(0x20, 0x7F)}
+    chars = {c for c in chars if c.isprintable()}
+    opts = subset.Options()
+    opts.flavor = flavor
+    opts.layout_features = ["*"]
+    opts.name_IDs = ["*"]
+    opts.notdef_outline = True
+    font = TTFont(str(path or regular_path()), recalcTimestamp=False)
+    sub = subset.Subsetter(opts)
+    sub.populate(text="".join(sorted(chars)))
+    sub.subset(font)
+    font.flavor = flavor
+    buf = io.BytesIO()
+    font.save(buf)
+    return buf.getvalue(), {"woff2": "woff2", "woff": "woff", None: "opentype"}[flavor]
+
+
+def font_face_css(page: str, *, family: str = "EvalkitCJK") -> str:
+    """An @font-face rule embedding the subset of the font the page's text needs."""
+    data, fmt = subset_font(_visible_text(page))
+    mime = {"woff2": "font/woff2", "woff": "font/woff", "opentype": "font/otf"}[fmt]
+    b64 = base64.b64encode(data).decode("ascii")
+    return (f'@font-face {{ font-family: "{family}"; font-style: normal; font-weight: 400; '
+            f'src: url(data:{mime};base64,{b64}) format("{fmt}"); }}')
+
+
+def _page_css(synthetic: bool, lang: str) -> str:
+    css = CSS_PATH.read_text(encoding="utf-8")
+    if synthetic:
+        from evalkit.report.text import t
+
+        mark = t("synthetic_mark", lang).replace('"', "")
+        css += (f'\n@page {{ @top-center {{ content: "{mark}"; color: #a3261d; font-weight: bold; }} }}\n'
+                "@media print { .synthetic-banner { display: none; } }\n")
+    return css
+
+
+def finish_page(page: str) -> str:
+    """Embed the font subset in a page rendered with the placeholder."""
+    return page.replace("/*@EVALKIT_FONT_FACE@*/", font_face_css(page), 1)
+
+
+def html_from_notebook(nb, *, title: str, synthetic: bool = False, lang: str = "zh",
+                       generated: str | None = None) -> str:
+    """Render an executed notebook as evalkit's self-contained report page.
+
+    Parameters
+    ----------
+    nb
+        A notebook node (nbformat v4) or a path to one.
+    title
+        The page title (escaped).
+    synthetic
+        Show the "示例数据 · synthetic data" banner (and a page-margin mark in print).
+    generated
+        The timestamp shown in the footer; the only part that differs between reruns.
+
+    Returns
+    -------
+    str
+        The HTML page.
+    """
+    import copy
+
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    from evalkit.report.text import t
+
+    if isinstance(nb, (str, Path)):
+        nb = nbformat.read(str(nb), as_version=4)
+    check_glyphs(nb)
+    nb = copy.deepcopy(nb)
+    cells = []
+    for cell in nb.cells:
+        if _HIDE_TAGS & set(cell.get("metadata", {}).get("tags", [])):
+            continue
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = [o for o in cell.get("outputs", [])
+                               if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+        cell["id"] = f"c{len(cells)}"  # stable anchors: reruns give the same page
+        cells.append(cell)
+    nb.cells = cells
+    nb.metadata.pop("widgets", None)
+    gen = generated or _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
+    exporter = HTMLExporter(template_name="evalkit_report", extra_template_basedirs=[str(TEMPLATE_DIR)],
+                            exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
+                            embed_images=True)
+    resources = {"evalkit": {
+        "lang_code": "zh-CN" if lang == "zh" else "en", "title": title, "synthetic": synthetic,
+        "synthetic_mark": t("synthetic_mark", lang), "css": _page_css(synthetic, lang),
+        "footer": f"{t('generated', lang)}{'：' if lang == 'zh' else ': '}{gen} · evalkit"}}
+    page, _ = exporter.from_notebook_node(nb, resources=resources)
+    return finish_page(page)
+
+
+def to_html(nb, path: str | Path, **kwargs) -> Path:
+    """Write :func:`html_from_notebook` atomically to ``path``."""
+    return atomic_write(path, html_from_notebook(nb, **kwargs))
+
+
+def _offline_fetcher():
+    """A WeasyPrint URL fetcher allowing only ``data:`` URIs (no network, no files)."""
+    try:
+        from weasyprint.urls import URLFetcher
+
+        return URLFetcher(allowed_protocols={"data"})
+    except ImportError:  # WeasyPrint < 66: a plain function
+        from weasyprint import default_url_fetcher
+
+        def fetch(url, *args, **kwargs):
+            if url.startswith("data:"):
+                return default_url_fetcher(url, *args, **kwargs)
+            raise ValueError(f"offline: refusing to fetch {url[:60]}")
+
+        return fetch
+
+
+def to_pdf(page: str, path: str | Path) -> Path:
+    """Render an HTML page to PDF with WeasyPrint, offline, and write it atomically.
+
+    The ``pdf`` extra (``pip install evalkit[pdf]``) provides WeasyPrint.
+    """
+    try:
+        from weasyprint import HTML
+    except ImportError as err:
+        from evalkit.exceptions import ReportError
+
+        raise ReportError("生成 PDF 需要 WeasyPrint：pip install 'evalkit[pdf]'。",
+                          "PDF output needs WeasyPrint: pip install 'evalkit[pdf]'.") from err
+    import logging
+
+    logging.getLogger("weasyprint").setLevel(logging.ERROR)
+    logging.getLogger("fontTools").setLevel(logging.ERROR)
+    data = HTML(string=page, url_fetcher=_offline_fetcher()).write_pdf()
+    return atomic_write(path, data)
+
+
+XLSX_HEADERS = {
+    "indicator": ("指标编号", "indicator id"), "name": ("指标名称", "indicator"),
+    "level": ("层级", "level"), "unit_id": ("单位编码", "unit id"), "unit_name": ("单位名称", "unit"),
+    "district": ("区县", "district"), "period": ("时期", "period"), "category": ("分类", "category"),
+    "value": ("数值", "value"), "se": ("标准误", "se"), "ci_low": ("95%置信区间下限", "95% CI low"),
+    "ci_high": ("95%置信区间上限", "95% CI high"), "deff": ("设计效应", "design effect"),
+    "n": ("样本量", "n"), "numerator": ("分子", "numerator"), "denominator": ("分母", "denominator"),
+    "p_value": ("p值", "p value"), "suppressed": ("是否隐去", "suppressed"), "note": ("备注", "note"),
+}
+_LEVEL_ZH = {"community": "社区", "street": "街道", "district": "区县", "city": "全市"}
+
+
+def to_xlsx(table, path: str | Path, *, lang: str = "zh", sheet: str | None = None) -> Path:
+    """Write indicator rows to an Excel workbook with Chinese (or English) headers, atomically.
+
+    One sheet per level (社区, 街道, 区县, 全市), each with the indicator's
+    catalog name beside its id; headers frozen; written to a temporary name
+    and renamed.
+    """
+    import pandas as pd
+
+    from evalkit.report.text import name
+
+    k = 0 if lang == "zh" else 1
+    df = table.copy()
+    df.insert(1, "name", df["indicator"].map(lambda i: name(i, lang)))
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
+        levels = [lv for lv in ("community", "street", "district", "city") if (df["level"] == lv).any()]
+        for lv in levels or ["all"]:
+            part = df.loc[df["level"] == lv] if levels else df
+            part = part.astype({"suppressed": "object"}) if "suppressed" in part else part
+            out = part.rename(columns={c: XLSX_HEADERS[c][k] for c in part.columns if c in XLSX_HEADERS})
+            title = sheet or (_LEVEL_ZH.get(lv, lv) if lang == "zh" else lv)
+            out.to_excel(xw, sheet_name=title[:31], index=False, freeze_panes=(1, 0))
+    return atomic_write(path, buf.getvalue())

@@ -1,0 +1,619 @@
+"""The pieces of a district report and the city summary, as escaped HTML.
+
+The notebooks stay thin: they call :func:`prepare` once and then one
+function per section.  Every name that reaches HTML (district, street,
+community, indicator names, warnings) goes through :func:`html.escape`, so a
+district named ``<script>alert(1)</script>`` shows as text.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from evalkit.report import text as tx
+
+__all__ = ["ReportData", "prepare", "show", "cover", "headline", "headline_html", "findings",
+           "findings_html", "quality_html", "methods_html", "pilot_html", "heading", "para",
+           "family_present", "city_table", "city_ranks_html", "HEADLINE", "ALL_LEVELS"]
+
+ALL_LEVELS = ("community", "street", "district", "city")
+HEADLINE = (
+    "dispute_rate", "dispute_resolution_rate", "dispute_resolved_30d", "volunteer_registration_rate",
+    "volunteer_active_rate", "volunteer_hours_per_resident", "cadre_college_share", "cadre_mean_age",
+    "satisfaction_index", "satisfaction_overall_top2", "community_workers_per_10k",
+)
+FAMILY_TABLES = {"disputes": "disputes", "volunteers": "volunteers", "cadres": "cadres",
+                 "satisfaction": "survey_responses", "organisation": "community_years"}
+esc = html.escape
+
+
+@dataclass
+class ReportData:
+    """Everything a report shows, gathered once.
+
+    Attributes
+    ----------
+    table
+        The long indicator table (all levels; every district, for ranks).
+    district, year, lang
+        The report's parameters; ``district`` is None for the city summary.
+    meta
+        dataset.json.
+    ds
+        The loaded Dataset (restricted to the district when the loader allows), or None.
+    missing_tables, warnings
+        Tables absent from the dataset; load-time problems as text.
+    """
+
+    table: pd.DataFrame
+    district: str | None
+    year: int
+    lang: str = "zh"
+    meta: dict = field(default_factory=dict)
+    ds: object = None
+    missing_tables: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    min_n: int = 10
+
+    @property
+    def period(self) -> str:
+        return str(self.year)
+
+    @property
+    def synthetic(self) -> bool:
+        return bool(self.meta.get("synthetic", False))
+
+
+def read_meta(data_dir) -> dict:
+    """dataset.json of a dataset folder ({} when absent or unreadable)."""
+    p = Path(data_dir) / "dataset.json"
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _load(data_dir, district):
+    try:
+        from evalkit.io import load
+    except ImportError:
+        return None
+    try:
+        return load(data_dir, districts=[district]) if district else load(data_dir)
+    except TypeError:  # a loader without ``districts=``
+        return load(data_dir)
+
+
+def prepare(data_dir: str, *, district: str | None, year: int, lang: str = "zh",
+            indicators_path: str = "", min_n: int = 10) -> ReportData:
+    """Gather what a report needs: the indicator table, dataset.json and the dataset.
+
+    Parameters
+    ----------
+    data_dir
+        The dataset folder.
+    district
+        The report's district, or None for the city summary.
+    indicators_path
+        The precomputed long table (Parquet/CSV) written by the batch; when empty
+        the table is computed here with :func:`evalkit.indicators` (all levels).
+
+    Returns
+    -------
+    ReportData
+    """
+    from evalkit.exceptions import EvalkitError, ReportError
+
+    tx.check_lang(lang)
+    meta = read_meta(data_dir)
+    district = None if district is None else str(district)
+    ds, warns = None, []
+    try:
+        ds = _load(data_dir, district)
+    except EvalkitError as err:
+        warns.append(str(err))
+    if indicators_path:
+        p = Path(indicators_path)
+        table = pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p, dtype={"period": str})
+    else:
+        if ds is None:
+            raise ReportError("无法读取数据集，也没有预先计算的指标表（indicators_path）。",
+                              "The dataset cannot be read and no precomputed indicator table was given.")
+        from evalkit.families import indicators
+
+        full = _load(data_dir, None)  # ranks need every district
+        table = indicators(full, year=year, level=ALL_LEVELS)
+    if district == "":  # the first district (explore, quick looks)
+        d = table.loc[table["level"] == "district", "unit_id"].dropna()
+        district = str(sorted(d.unique())[0]) if len(d) else None
+    missing = []
+    if ds is not None:
+        from evalkit.contract import TABLES
+
+        missing = [n for n in TABLES if n not in getattr(ds, "tables", {})]
+        for w in getattr(ds, "warnings", []) or []:
+            warns.append(w.to_text(lang) if hasattr(w, "to_text") else str(w))
+    return ReportData(table=table, district=district, year=year, lang=lang, meta=meta, ds=ds,
+                      missing_tables=missing, warnings=warns, min_n=min_n)
+
+
+def show(obj, *, dpi: int = 110):
+    """Display a matplotlib Axes/Figure in a notebook as an embedded PNG and close it.
+
+    PNG (no timestamp in its metadata) keeps reruns byte-identical.
+    """
+    import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    fig = obj.figure if hasattr(obj, "figure") and obj.figure is not None else obj
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    plt.close(fig)
+    display(Image(data=buf.getvalue(), format="png"))
+
+
+def _h(tag: str, content: str, cls: str | None = None) -> str:
+    c = f' class="{cls}"' if cls else ""
+    return f"<{tag}{c}>{content}</{tag}>"
+
+
+def heading(key_or_text: str, lang: str = "zh", level: int = 2):
+    """An HTML heading from the text table (or literal text, escaped)."""
+    from IPython.display import HTML
+
+    s = tx.t(key_or_text, lang) if key_or_text in tx.TEXT else key_or_text
+    return HTML(_h(f"h{level}", esc(s)))
+
+
+def para(s: str):
+    """An escaped paragraph."""
+    from IPython.display import HTML
+
+    return HTML(_h("p", esc(s)))
+
+
+def cover(rd: ReportData):
+    """The cover: title, source, as-of date and the synthetic-data mark."""
+    from IPython.display import HTML
+
+    lang = rd.lang
+    title = (tx.t("title", lang, district=rd.district, year=rd.year) if rd.district
+             else tx.t("city_title", lang, year=rd.year))
+    src = rd.meta.get("source") or rd.meta.get("name") or tx.t("unknown", lang)
+    asof = rd.meta.get("as_of") or tx.t("unknown", lang)
+    parts = [f'<div class="cover"><h1>{esc(title)}</h1>',
+             f"<p>{esc(tx.t('source', lang))}：{esc(str(src))}</p>" if lang == "zh"
+             else f"<p>{esc(tx.t('source', lang))}: {esc(str(src))}</p>",
+             f"<p>{esc(tx.t('as_of', lang))}{'：' if lang == 'zh' else ': '}{esc(str(asof))}</p>"]
+    if rd.synthetic:
+        parts.append(f'<p class="synthetic-mark">{esc(tx.t("synthetic_mark", lang))}</p>')
+    parts.append("</div>")
+    return HTML("".join(parts))
+
+
+def _plain(df: pd.DataFrame) -> pd.DataFrame:
+    if "category" in df.columns:
+        return df.loc[df["category"].isna() | (df["category"] == "")]
+    return df
+
+
+def _value_of(table, indicator, level, unit_id, period):
+    r = table.loc[(table["indicator"] == indicator) & (table["level"] == level) & (table["unit_id"] == unit_id)
+                  & (table["period"] == period)]
+    r = _plain(r)
+    if r.empty or r["suppressed"].fillna(False).astype(bool).iloc[0]:
+        return math.nan, None
+    return float(r["value"].iloc[0]), r.iloc[0]
+
+
+def _rank(table, indicator, period, unit_id) -> tuple[int | None, int]:
+    d = _plain(table.loc[(table["indicator"] == indicator) & (table["level"] == "district")
+                         & (table["period"] == period)]).dropna(subset=["value"])
+    if unit_id not in set(d["unit_id"]):
+        return None, len(d)
+    asc = tx.direction(indicator) == "lower_better"
+    r = d.set_index("unit_id")["value"].rank(ascending=asc, method="min")
+    return int(r[unit_id]), len(d)
+
+
+def _targets(rd: ReportData) -> pd.DataFrame | None:
+    ds = rd.ds
+    if ds is None or not hasattr(ds, "tables") or "targets" not in ds.tables:
+        return None
+    return ds.tables["targets"]
+
+
+def _target_for(targets, indicator, level, unit_id, year):
+    if targets is None:
+        return math.nan
+    t = targets.loc[targets["indicator"] == indicator]
+    for col, val in (("level", level), ("unit_id", unit_id), ("year", year)):
+        if col in t.columns:
+            t = t.loc[t[col].isna() | (t[col].astype(str) == str(val))]
+    if t.empty:
+        return math.nan
+    # the most specific row wins: most non-missing of level, unit_id, year
+    spec = t[[c for c in ("level", "unit_id", "year") if c in t.columns]].notna().sum(axis=1)
+    return float(t.loc[spec.idxmax(), "target"])
+
+
+def headline(rd: ReportData, *, unit_id: str | None = None, level: str = "district") -> pd.DataFrame:
+    """Headline figures of the unit: value, last year, change, rank, target, benchmark.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns indicator, name, unit, value, last, change, rank, of, target, met, benchmark
+        (numbers raw; :func:`headline_html` formats them).
+    """
+    table, lang = rd.table, rd.lang
+    uid = unit_id if unit_id is not None else (rd.district if rd.district else "all")
+    lvl = level if rd.district else "city"
+    targets = _targets(rd)
+    rows = []
+    present = set(table["indicator"].unique())
+    for ind in [i for i in HEADLINE if i in present]:
+        v, _ = _value_of(table, ind, lvl, uid, rd.period)
+        last, _ = _value_of(table, ind, lvl, uid, str(rd.year - 1))
+        if math.isnan(v) and math.isnan(last):
+            continue
+        rank, of = _rank(table, ind, rd.period, uid) if lvl == "district" else (None, 0)
+        tgt = _target_for(targets, ind, lvl, uid, rd.year)
+        d = tx.direction(ind)
+        met = None
+        if not math.isnan(tgt) and not math.isnan(v):
+            met = bool(v <= tgt) if d == "lower_better" else bool(v >= tgt)
+        b = tx.benchmark(ind)
+        rows.append(dict(indicator=ind, name=tx.name(ind, lang), unit=tx.unit(ind), value=v, last=last,
+                         change=(v - last) if not (math.isnan(v) or math.isnan(last)) else math.nan,
+                         rank=rank, of=of, target=tgt, met=met,
+                         benchmark=None if b is None else float(b["value"]),
+                         benchmark_scope=None if b is None else b.get(f"scope_{lang}")))
+    return pd.DataFrame(rows, columns=["indicator", "name", "unit", "value", "last", "change", "rank", "of",
+                                       "target", "met", "benchmark", "benchmark_scope"])
+
+
+def _table_html(header: list[str], body: list[list[str]], cls: str = "data") -> str:
+    th = "".join(f"<th>{esc(h)}</th>" for h in header)
+    trs = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in body)
+    return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{trs}</tbody></table>'
+
+
+def headline_html(rd: ReportData, hl: pd.DataFrame | None = None):
+    """The summary table of headline figures as HTML."""
+    from IPython.display import HTML
+
+    lang = rd.lang
+    hl = headline(rd) if hl is None else hl
+    if hl.empty:
+        return HTML(_h("p", esc(tx.t("f_none", lang))))
+    has_t = hl["target"].notna().any()
+    has_b = hl["benchmark"].notna().any()
+    header = [tx.t(k, lang) for k in ("col_indicator", "col_value", "col_last", "col_change")]
+    if rd.district:
+        header.append(tx.t("col_rank", lang))
+    if has_t:
+        header += [tx.t("col_target", lang), tx.t("col_attain", lang)]
+    if has_b:
+        header.append(tx.t("col_benchmark", lang))
+    body = []
+    for r in hl.itertuples():
+        row = [esc(r.name), esc(tx.fmt_value(r.value, r.unit, lang)), esc(tx.fmt_value(r.last, r.unit, lang)),
+               esc(tx.fmt_change(r.value, r.last, r.unit, lang))]
+        if rd.district:
+            row.append(esc(tx.t("rank_of", lang, rank=r.rank, of=r.of)) if r.rank else "—")
+        if has_t:
+            if r.met is None:
+                row += ["—", "—"]
+            else:
+                gap = tx.fmt_value(abs(r.value - r.target), r.unit, lang)
+                word = tx.t("met" if r.met else "not_met", lang)
+                cls = "met" if r.met else "not-met"
+                row += [esc(tx.fmt_value(r.target, r.unit, lang)),
+                        f'<span class="{cls}">{esc(word)}</span>' + ("" if r.met else " " + esc(tx.t("by", lang, gap=gap)))]
+        if has_b:
+            row.append("—" if r.benchmark is None or pd.isna(r.benchmark) else
+                       esc(tx.fmt_value(r.benchmark, r.unit, lang) + (f"（{r.benchmark_scope}）" if r.benchmark_scope else "")))
+        body.append(row)
+    return HTML(_table_html(header, body))
+
+
+def findings(rd: ReportData, hl: pd.DataFrame | None = None, *, max_sentences: int = 5) -> list[str]:
+    """Plain-language findings generated from the numbers.
+
+    The two largest relative changes on last year, the district's best rank,
+    the best and worst street on the first headline indicator, target
+    attainment, and the pilot comparison when the table holds one.
+    """
+    lang = rd.lang
+    hl = headline(rd) if hl is None else hl
+    out: list[str] = []
+    ch = hl.dropna(subset=["value", "last"]).copy()
+    ch = ch.loc[ch["last"] != 0]
+    if len(ch):
+        ch["rel"] = (ch["value"] / ch["last"] - 1).abs()
+        for r in ch.sort_values(["rel", "indicator"], ascending=[False, True]).head(2).itertuples():
+            up = r.value > r.last
+            pct = tx.fmt_change(r.value, r.last, r.unit, lang).lstrip("+-")
+            out.append(tx.t("f_up", lang, name=r.name, last=tx.fmt_value(r.last, r.unit, lang),
+                            value=tx.fmt_value(r.value, r.unit, lang), dir=tx.t("rise" if up else "fall", lang),
+                            pct=pct))
+    if rd.district:
+        rk = hl.dropna(subset=["rank"])
+        rk = rk.loc[rk["indicator"].map(tx.direction).isin(["higher_better", "lower_better"])] if len(rk) else rk
+        if len(rk):
+            r = rk.sort_values(["rank", "indicator"]).iloc[0]
+            out.append(tx.t("f_rank", lang, name=r["name"], rank=int(r["rank"]), of=int(r["of"])))
+        st = _plain(rd.table.loc[(rd.table["level"] == "street") & (rd.table["district"] == rd.district)
+                                 & (rd.table["period"] == rd.period)])
+        for ind in [i for i in hl["indicator"] if tx.direction(i) in ("higher_better", "lower_better")][:1]:
+            s = st.loc[st["indicator"] == ind].dropna(subset=["value"])
+            if len(s) >= 2:
+                s = s.sort_values(["value", "unit_id"], ascending=tx.direction(ind) == "lower_better")
+                u = tx.unit(ind)
+                out.append(tx.t("f_best_worst", lang, name=tx.name(ind, lang), best=s["unit_name"].iloc[0],
+                                bv=tx.fmt_value(s["value"].iloc[0], u, lang), worst=s["unit_name"].iloc[-1],
+                                wv=tx.fmt_value(s["value"].iloc[-1], u, lang)))
+    met = hl.dropna(subset=["met"])
+    if len(met):
+        out.append(tx.t("f_target", lang, met=int(met["met"].astype(bool).sum()), total=len(met)))
+    p = pilot_rows(rd)
+    if len(p):
+        r = p.iloc[0]
+        f = lambda x: "—" if pd.isna(x) else f"{x:.3g}"  # noqa: E731
+        out.append(tx.t("f_pilot", lang, name=tx.name(str(r["category"]), lang), value=f(r["value"]),
+                        lo=f(r["ci_low"]), hi=f(r["ci_high"]), p=f(r["p_value"])))
+    return out[:max_sentences] if out else [tx.t("f_none", lang)]
+
+
+def findings_html(rd: ReportData, hl=None):
+    from IPython.display import HTML
+
+    return HTML('<ul class="findings">' + "".join(f"<li>{esc(s)}</li>" for s in findings(rd, hl)) + "</ul>")
+
+
+def pilot_rows(rd: ReportData) -> pd.DataFrame:
+    """Pilot comparison rows (``pilot_did``, then ``pilot_att``) of the district or the city."""
+    t = rd.table
+    p = t.loc[t["indicator"].isin(["pilot_att", "pilot_did"])]
+    if rd.district:
+        own = p.loc[p["district"] == rd.district]
+        p = own if len(own) else p.loc[p["level"] == "city"]
+    order = {"pilot_att": 0, "pilot_did": 1}
+    return p.assign(_o=p["indicator"].map(order)).sort_values(["_o", "category"]).drop(columns="_o")
+
+
+def pilot_html(rd: ReportData):
+    """The pilot comparison table, or a sentence saying there is none."""
+    from IPython.display import HTML
+
+    lang = rd.lang
+    p = pilot_rows(rd)
+    if p.empty:
+        return HTML(_h("p", esc(tx.t("no_pilot", lang))))
+    f = lambda x: "—" if pd.isna(x) else f"{x:.3g}"  # noqa: E731
+    body = [[esc(tx.name(r.indicator, lang)), esc(tx.name(str(r.category), lang)), esc(str(r.period)),
+             f(r.value), f"{f(r.ci_low)} – {f(r.ci_high)}", f(r.p_value), esc("" if pd.isna(r.note) else str(r.note))]
+            for r in p.itertuples()]
+    header = (["方法", "结果指标", "窗口", "估计值", "95% 置信区间", "p 值", "备注"] if lang == "zh" else
+              ["Method", "Outcome", "Window", "Estimate", "95% interval", "p", "Note"])
+    return HTML(_table_html(header, body))
+
+
+def family_present(rd: ReportData, family: str) -> bool:
+    """Whether the table has rows of the family for the report's unit."""
+    t = rd.table
+    m = t["indicator"].str.startswith(family.rstrip("s") if family != "satisfaction" else "satisfaction")
+    if rd.district:
+        m &= t["district"] == rd.district
+    return bool(m.any())
+
+
+def quality_html(rd: ReportData):
+    """Data-quality appendix: missing tables, load-time warnings, suppressed cells."""
+    from IPython.display import HTML
+
+    lang = rd.lang
+    parts = []
+    if rd.missing_tables:
+        parts.append(_h("p", esc(tx.t("missing_tables", lang, tables="、".join(rd.missing_tables)
+                                       if lang == "zh" else ", ".join(rd.missing_tables)))))
+    if rd.ds is None:
+        parts.append(_h("p", esc(tx.t("no_loader", lang))))
+    if rd.warnings:
+        parts.append(_h("p", esc(tx.t("warnings_head", lang, n=len(rd.warnings)))))
+        parts.append("<ul>" + "".join(f"<li>{esc(w)}</li>" for w in rd.warnings[:50]) + "</ul>")
+    elif rd.ds is not None:
+        parts.append(_h("p", esc(tx.t("no_warnings", lang))))
+    t = rd.table
+    sup = t["suppressed"].fillna(False).astype(bool)
+    if rd.district:
+        sup &= (t["district"] == rd.district).fillna(False)
+    parts.append(_h("p", esc(tx.t("suppressed", lang, min_n=rd.min_n, n=int(sup.sum())))))
+    return HTML("".join(parts))
+
+
+def methods_html(rd: ReportData):
+    """Methods notes and the definitions of the indicators shown."""
+    from IPython.display import HTML
+
+    lang = rd.lang
+    inds = sorted(set(rd.table["indicator"].dropna()))
+    body = []
+    for i in inds:
+        e = tx.entry(i)
+        body.append([esc(tx.name(i, lang)), esc(str(e.get(f"definition_{lang}") or "")),
+                     esc(tx.unit_label(tx.unit(i), lang))])
+    header = [tx.t("col_indicator", lang), tx.t("col_definition", lang), tx.t("col_unit", lang)]
+    return HTML(_h("p", esc(tx.t("methods", lang, min_n=rd.min_n))) + _table_html(header, body, "defs"))
+
+
+def city_table(rd: ReportData) -> pd.DataFrame:
+    """Every district side by side on the headline indicators (display strings)."""
+    t, lang = rd.table, rd.lang
+    d = _plain(t.loc[(t["level"] == "district") & (t["period"] == rd.period) & t["indicator"].isin(HEADLINE)])
+    d = d.loc[~d["suppressed"].fillna(False).astype(bool)]
+    if d.empty:
+        return pd.DataFrame()
+    wide = d.pivot_table(index="unit_id", columns="indicator", values="value", aggfunc="first")
+    wide = wide[[i for i in HEADLINE if i in wide.columns]]
+    shown = pd.DataFrame(index=wide.index)
+    for i in wide.columns:
+        shown[tx.name(i, lang)] = [tx.fmt_value(v, tx.unit(i), lang) for v in wide[i]]
+    shown.index.name = tx.t("col_district", lang)
+    return shown
+
+
+def city_ranks_html(rd: ReportData):
+    """Districts side by side with ranks (rank in brackets), as escaped HTML."""
+    from IPython.display import HTML
+
+    t, lang = rd.table, rd.lang
+    d = _plain(t.loc[(t["level"] == "district") & (t["period"] == rd.period) & t["indicator"].isin(HEADLINE)])
+    d = d.loc[~d["suppressed"].fillna(False).astype(bool)].dropna(subset=["value"])
+    if d.empty:
+        return HTML(_h("p", esc(tx.t("f_none", lang))))
+    inds = [i for i in HEADLINE if i in set(d["indicator"])]
+    dists = sorted(set(d["unit_id"]))
+    header = [tx.t("col_district", lang)] + [tx.name(i, lang) for i in inds]
+    vals = {(r.indicator, r.unit_id): r.value for r in d.itertuples()}
+    ranks = {i: _rank(t, i, rd.period, None)[1] for i in inds}
+    body = []
+    for u in dists:
+        row = [esc(u)]
+        for i in inds:
+            v = vals.get((i, u), math.nan)
+            rk, of = _rank(t, i, rd.period, u)
+            row.append(esc(tx.fmt_value(v, tx.unit(i), lang)) + (f' <span class="rank">({rk}/{of})</span>' if rk else ""))
+        body.append(row)
+    del ranks
+    return HTML(_table_html(header, body))
+
+
+FAMILIES = ("disputes", "volunteers", "cadres", "satisfaction", "organisation")
+_PREFIX = {"disputes": "dispute_", "volunteers": "volunteer_", "cadres": "cadre_",
+           "satisfaction": "satisfaction_", "organisation": ("party_", "households_per_", "community_workers_")}
+_NOUN = {"disputes": ("矛盾纠纷", "dispute"), "volunteers": ("志愿服务", "volunteer"), "cadres": ("社区干部", "cadre"),
+         "satisfaction": ("满意度调查", "survey"), "organisation": ("组织与网格", "organisation")}
+
+
+def _family_rows(rd: ReportData, family: str) -> pd.DataFrame:
+    t = rd.table
+    m = t["indicator"].str.startswith(_PREFIX[family]).fillna(False)
+    if rd.district:
+        m &= (t["district"] == rd.district).fillna(False)
+    return t.loc[m]
+
+
+def pilot_starts(rd: ReportData) -> list:
+    """Pilot start dates of the district's communities (from the register), sorted, unique."""
+    ds = rd.ds
+    if ds is None or not hasattr(ds, "tables") or "communities" not in ds.tables:
+        return []
+    c = ds.tables["communities"]
+    if "pilot_start" not in c.columns:
+        return []
+    if rd.district:
+        c = c.loc[c["district"] == rd.district]
+    return sorted(pd.to_datetime(c["pilot_start"].dropna()).unique().tolist())
+
+
+def family_section(rd: ReportData, family: str) -> None:
+    """Display one family's section: heading, plots, or a sentence when its data are missing."""
+    from IPython.display import HTML, display
+
+    import evalkit.plot as ep
+
+    lang, unit = rd.lang, (rd.district or "all")
+    level = "district" if rd.district else "city"
+    display(HTML(_h("h3", esc(tx.t(f"fam_{family}", lang)))))
+    rows = _family_rows(rd, family)
+    if rows.empty:
+        display(HTML(_h("p", esc(tx.t("section_missing", lang, what=_NOUN[family][0 if lang == "zh" else 1])))))
+        return
+    have = set(rows["indicator"])
+    comm = dict(level="community", district=rd.district, period=rd.period, lang=lang) if rd.district else \
+        dict(level="district", period=rd.period, lang=lang)
+    if family == "disputes":
+        if (rows["period"].astype(str).str.len() == 7).any():
+            show(ep.dispute_trend(rd.table, unit_id=unit, level=level, pilot_starts=pilot_starts(rd), lang=lang))
+        if "dispute_rate" in have:
+            show(ep.unit_bars(rd.table, indicator="dispute_rate", **comm))
+        if "dispute_resolution_rate" in have:
+            show(ep.unit_bars(rd.table, indicator="dispute_resolution_rate", **comm))
+    elif family == "volunteers":
+        show(ep.volunteer_activity(rd.table, unit_id=unit, level=level, lang=lang))
+        if "volunteer_registration_rate" in have:
+            show(ep.unit_bars(rd.table, indicator="volunteer_registration_rate", **comm))
+    elif family == "cadres":
+        if "cadre_education_share" in have:
+            show(ep.education_by_term(rd.table, unit_id=unit, level=level, lang=lang))
+        if "cadre_college_share" in have:
+            show(ep.unit_bars(rd.table, indicator="cadre_college_share", **comm))
+    elif family == "satisfaction":
+        if "satisfaction_dimension" in have:
+            show(ep.satisfaction_dimensions(rd.table, unit_id=unit, level=level, period=rd.period, lang=lang,
+                                            reference="all" if rd.district else None))
+        if "satisfaction_index" in have:
+            show(ep.unit_bars(rd.table, indicator="satisfaction_index", **comm))
+    else:
+        for ind in sorted(have)[:3]:
+            show(ep.unit_bars(rd.table, indicator=ind, **comm))
+
+
+def streets_section(rd: ReportData, *, max_plots: int = 3) -> None:
+    """Display the district's streets compared on the first headline indicators present."""
+    from IPython.display import HTML, display
+
+    import evalkit.plot as ep
+
+    t = rd.table
+    st = _plain(t.loc[(t["level"] == "street") & (t["district"] == rd.district) & (t["period"] == rd.period)])
+    inds = [i for i in HEADLINE if i in set(st["indicator"])][:max_plots]
+    if not inds:
+        display(HTML(_h("p", esc(tx.t("f_none", rd.lang)))))
+    for ind in inds:
+        show(ep.unit_bars(t, indicator=ind, level="street", district=rd.district, period=rd.period, lang=rd.lang))
+
+
+def pilot_section(rd: ReportData) -> None:
+    """Display the pilot comparison table and, when evalkit.plot.event exists, the event study."""
+    from IPython.display import display
+
+    display(pilot_html(rd))
+    ev = rd.table.loc[rd.table["indicator"] == "pilot_event"]
+    if ev.empty:
+        return
+    try:
+        from evalkit.plot.event import event_study
+    except ImportError:
+        return
+    show(event_study(ev, lang=rd.lang))
+
+
+def city_rank_indicators(rd: ReportData, *, max_plots: int = 4) -> list[str]:
+    """Headline indicators with district-level values this year (for the city's rank plots)."""
+    t = rd.table
+    have = set(_plain(t.loc[(t["level"] == "district") & (t["period"] == rd.period)])["indicator"])
+    return [i for i in HEADLINE if i in have][:max_plots]
+
+
+def city_trends(rd: ReportData) -> None:
+    """Display the city's yearly trends of the headline indicators (one plot per unit kind)."""
+    import evalkit.plot as ep
+
+    t = rd.table
+    c = _plain(t.loc[(t["level"] == "city") & t["period"].astype(str).str.fullmatch(r"\d{4}").fillna(False)])
+    inds = [i for i in HEADLINE if i in set(c["indicator"])]
+    by_unit: dict[str, list[str]] = {}
+    for i in inds:
+        by_unit.setdefault(tx.unit(i), []).append(i)
+    for u, group in sorted(by_unit.items()):
+        show(ep.yearly_trend(t, indicators=group[:4], unit_id="all", level="city", lang=rd.lang))

@@ -1,0 +1,264 @@
+"""The small zh/en text table of the reports, and catalog look-ups.
+
+Every label, heading and sentence a report shows comes from :data:`TEXT`
+(or from the indicator catalog), never from literals in notebook cells.
+``t(key, lang, **fields)`` formats one entry; ``name(id, lang)``,
+``unit(id)``, ``direction(id)``, ``benchmark(id)`` read the catalog
+(:mod:`evalkit.families.catalog`) and fall back to the indicator id when the
+catalog is not available.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+
+__all__ = ["TEXT", "t", "entry", "name", "unit", "direction", "benchmark", "fmt_value",
+           "fmt_change", "category_label", "check_lang"]
+
+TEXT: dict[str, tuple[str, str]] = {
+    # cover and pages
+    "title": ("{district} {year} 年社区治理评估报告", "{district}: community governance report {year}"),
+    "city_title": ("{year} 年全市社区治理评估汇总", "City summary of community governance, {year}"),
+    "synthetic_mark": ("示例数据 · synthetic data", "示例数据 · synthetic data"),
+    "source": ("数据来源", "Data source"),
+    "as_of": ("数据截止", "Data as of"),
+    "generated": ("生成时间", "Generated"),
+    "unknown": ("未注明", "not stated"),
+    # sections
+    "sec_summary": ("一、主要指标", "1. Headline figures"),
+    "sec_findings": ("二、主要发现", "2. Main findings"),
+    "sec_streets": ("三、街道比较", "3. Streets compared"),
+    "sec_families": ("四、分领域分析", "4. By family"),
+    "sec_pilot": ("五、试点对比", "5. Pilot comparison"),
+    "sec_quality": ("附录一 数据质量", "Appendix 1. Data quality"),
+    "sec_methods": ("附录二 方法说明", "Appendix 2. Methods"),
+    "fam_disputes": ("矛盾纠纷", "Disputes"),
+    "fam_volunteers": ("志愿服务", "Volunteers"),
+    "fam_cadres": ("社区干部", "Cadres"),
+    "fam_satisfaction": ("居民满意度", "Resident satisfaction"),
+    "fam_organisation": ("组织与网格", "Organisation and grid"),
+    "city_sec_table": ("一、各区比较", "1. Districts side by side"),
+    "city_sec_ranks": ("二、各区排名", "2. Ranks"),
+    "city_sec_trends": ("三、全市趋势", "3. The city's trends"),
+    # table headers
+    "col_indicator": ("指标", "Indicator"),
+    "col_value": ("本年", "This year"),
+    "col_last": ("上年", "Last year"),
+    "col_change": ("变化", "Change"),
+    "col_rank": ("区排名", "Rank"),
+    "col_target": ("目标", "Target"),
+    "col_attain": ("达标情况", "Attainment"),
+    "col_benchmark": ("参考值", "Benchmark"),
+    "col_unit": ("单位", "Unit"),
+    "col_n": ("样本量", "n"),
+    "col_district": ("区县", "District"),
+    "col_street": ("街道", "Street"),
+    "col_status": ("状态", "Status"),
+    "col_report": ("报告", "Report"),
+    "col_files": ("文件", "Files"),
+    "col_duration": ("用时（秒）", "Seconds"),
+    "col_error": ("错误", "Error"),
+    "met": ("达标", "met"),
+    "not_met": ("未达标", "not met"),
+    "by": ("差 {gap}", "by {gap}"),
+    "rank_of": ("第 {rank}/{of}", "{rank} of {of}"),
+    "ok": ("完成", "done"),
+    "failed": ("失败", "failed"),
+    # plots
+    "month": ("月份", "Month"),
+    "rate_per_1000": ("每千户纠纷数", "Cases per 1,000 households"),
+    "trend": ("趋势", "Trend"),
+    "observed": ("逐月", "Monthly"),
+    "pilot_start": ("试点开始", "Pilot start"),
+    "term_year": ("届次", "Term"),
+    "share": ("占比", "Share"),
+    "dimension": ("维度", "Dimension"),
+    "score": ("得分（0–100）", "Score (0–100)"),
+    "interval": ("95% 置信区间", "95% interval"),
+    "year": ("年份", "Year"),
+    "event_time": ("相对试点开始的年数", "Years relative to pilot start"),
+    # findings
+    "f_up": ("{name}由上年的 {last} 变为 {value}，{dir}{pct}。",
+             "{name} went from {last} last year to {value}, {dir} {pct}."),
+    "rise": ("上升", "up"),
+    "fall": ("下降", "down"),
+    "f_best_worst": ("{name}最好的街道是{best}（{bv}），最差的是{worst}（{wv}）。",
+                     "On {name} the best street is {best} ({bv}) and the worst {worst} ({wv})."),
+    "f_rank": ("{name}在全市 {of} 个区中排第 {rank}。", "On {name} the district ranks {rank} of {of}."),
+    "f_target": ("考核目标中 {met}/{total} 项已达标。", "{met} of {total} targets are met."),
+    "f_pilot": ("试点对比：{name}的估计效应为 {value}（95% 置信区间 {lo} 至 {hi}，p = {p}）。",
+                "Pilot comparison: the estimated effect on {name} is {value} (95% interval {lo} to {hi}, p = {p})."),
+    "f_none": ("本年数据不足，未能生成文字结论。", "There are too few figures this year to state findings."),
+    # data quality
+    "missing_tables": ("数据集中缺少以下表，相关章节已省略：{tables}。",
+                       "These tables are missing from the dataset and their sections are left out: {tables}."),
+    "section_missing": ("本区没有{what}数据，此部分从略。", "There are no {what} data for this district; this section is left out."),
+    "no_warnings": ("读取数据时未发现问题。", "No problems were found while loading the data."),
+    "warnings_head": ("读取数据时的提示（{n} 条）：", "Problems found while loading ({n}):"),
+    "suppressed": ("因样本量不足（少于 {min_n} 人）而隐去的单元格：{n} 个。",
+                   "Cells suppressed because fewer than {min_n} respondents answered: {n}."),
+    "no_loader": ("原始数据未能读取，数据质量检查从略。", "The raw data could not be read; the data-quality checks are left out."),
+    "no_pilot": ("本次未做试点对比（缺少试点数据或对比模块）。",
+                 "No pilot comparison was made (no pilot data or comparison module)."),
+    # methods
+    "methods": (
+        "指标定义见下表。调查类指标采用基于抽样设计的估计（泰勒线性化，考虑分层、初级抽样单元与有限总体校正），"
+        "均值用正态区间、比例用 logit 变换区间；台账类比率用精确泊松（Garwood）区间，台账类比例用 Wilson 区间；"
+        "趋势与对比的区间来自模型。所有区间均为 95%。调查类指标受访者少于 {min_n} 人时不予公布（隐去数值与区间），"
+        "台账与名册类指标从不隐去，读者可据样本量判断。区级以上数值由记录汇总计算，而非社区比率的平均。",
+        "Definitions are in the table below. Survey indicators are design-based (Taylor linearisation with strata, "
+        "PSUs and finite population correction); means have normal intervals, shares logit intervals. Ledger rates "
+        "have exact Poisson (Garwood) intervals and ledger shares Wilson intervals; trends and comparisons take "
+        "theirs from the model. Every interval is 95%. A survey indicator with fewer than {min_n} respondents is "
+        "suppressed (value and interval withheld); register and ledger indicators never are — their n lets the "
+        "reader judge. Units above the community aggregate the records, never average community rates.",
+    ),
+    "col_definition": ("定义", "Definition"),
+    "index_title": ("社区治理评估报告索引", "Community governance reports"),
+    "index_summary": ("共 {total} 份报告：{ok} 份完成，{failed} 份失败。",
+                      "{total} reports: {ok} done, {failed} failed."),
+    "city_summary_link": ("全市汇总", "City summary"),
+    "batch_summary": ("报告 {ok}/{total} 份完成，{failed} 份失败，用时 {seconds:.1f} 秒，输出在 {out}",
+                      "reports {ok}/{total} done, {failed} failed in {seconds:.1f} s, output in {out}"),
+}
+
+_UNITS: dict[str, tuple[str, str]] = {
+    "count": ("件", "cases"),
+    "per_1000_households": ("每千户", "per 1,000 households"),
+    "per_100_residents": ("每百人", "per 100 residents"),
+    "per_10k_residents": ("每万人", "per 10,000 residents"),
+    "share": ("%", "%"),
+    "share_points": ("百分点", "points"),
+    "index_0_100": ("分", "points"),
+    "ratio": ("", ""),
+    "years": ("岁", "years"),
+    "days": ("天", "days"),
+    "hours": ("小时", "hours"),
+}
+
+
+def check_lang(lang: str) -> str:
+    """Return ``lang`` when it is "zh" or "en", else raise ParameterError."""
+    if lang not in ("zh", "en"):
+        from evalkit.exceptions import ParameterError
+
+        raise ParameterError(f"lang 必须是 \"zh\" 或 \"en\"，收到 {lang!r}。",
+                             f"lang must be \"zh\" or \"en\", but {lang!r} was passed.")
+    return lang
+
+
+def t(key: str, lang: str = "zh", /, **fields) -> str:
+    """The text ``key`` in ``lang``, formatted with ``fields``."""
+    zh, en = TEXT[key]
+    return (zh if check_lang(lang) == "zh" else en).format(**fields)
+
+
+@functools.cache
+def _catalog_entries() -> dict[str, dict]:
+    try:
+        from evalkit.families.catalog import catalog
+    except ImportError:
+        return {}
+    try:
+        cat = catalog()
+    except Exception:  # the catalog is another module's; a report still renders without it
+        return {}
+    return {str(r["id"]): dict(r) for r in cat.to_dict("records")}
+
+
+def entry(indicator: str) -> dict:
+    """The catalog entry of an indicator, or a fallback that uses the id as its name."""
+    e = _catalog_entries().get(indicator)
+    if e is not None:
+        return e
+    return {"id": indicator, "family": indicator.split("_", 1)[0], "name_zh": indicator,
+            "name_en": indicator, "definition_zh": "", "definition_en": "",
+            "unit": _guess_unit(indicator), "direction": "descriptive", "benchmark": None}
+
+
+def _guess_unit(indicator: str) -> str:
+    if indicator.endswith("_share") or indicator.endswith("_rate") and "dispute_rate" not in indicator:
+        return "share"
+    if indicator == "dispute_rate":
+        return "per_1000_households"
+    return "ratio"
+
+
+def name(indicator: str, lang: str = "zh") -> str:
+    """Display name of an indicator from the catalog (the id when unknown)."""
+    e = entry(indicator)
+    return str(e.get(f"name_{check_lang(lang)}") or indicator)
+
+
+def unit(indicator: str) -> str:
+    return str(entry(indicator).get("unit") or "ratio")
+
+
+def direction(indicator: str) -> str:
+    return str(entry(indicator).get("direction") or "descriptive")
+
+
+def benchmark(indicator: str) -> dict | None:
+    b = entry(indicator).get("benchmark")
+    return b if isinstance(b, dict) and b.get("value") is not None else None
+
+
+def unit_label(u: str, lang: str = "zh") -> str:
+    zh, en = _UNITS.get(u, ("", ""))
+    return zh if lang == "zh" else en
+
+
+def fmt_value(value, unit_: str, lang: str = "zh", *, digits: int | None = None) -> str:
+    """Format a value for display: shares as percents, others with sensible digits."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "—"
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "—"
+    if math.isnan(v):
+        return "—"
+    if unit_ == "share":
+        return f"{100 * v:.{1 if digits is None else digits}f}%"
+    if unit_ == "count":
+        return f"{v:,.0f}"
+    d = digits if digits is not None else (1 if abs(v) >= 10 else 2)
+    return f"{v:,.{d}f}"
+
+
+def fmt_change(value, last, unit_: str, lang: str = "zh") -> str:
+    """Change on last year: percentage points for shares, relative change otherwise."""
+    try:
+        v, l0 = float(value), float(last)
+    except (TypeError, ValueError):
+        return "—"
+    if math.isnan(v) or math.isnan(l0):
+        return "—"
+    if unit_ == "share":
+        pts = 100 * (v - l0)
+        return f"{pts:+.1f} " + ("个百分点" if lang == "zh" else "pts")
+    if l0 == 0:
+        return "—"
+    return f"{100 * (v / l0 - 1):+.1f}%"
+
+
+def category_label(category, lang: str = "zh", kind: str | None = None) -> str:
+    """Translate a category code (education level, dispute category, dimension...).
+
+    ``kind`` ("education", "dispute", "dimension", "service", "role") picks the
+    code list when a code is ambiguous (``property`` is both a dispute
+    category and a satisfaction dimension).
+    """
+    if category is None or (isinstance(category, float) and math.isnan(category)):
+        return ""
+    s = str(category)
+    from evalkit import contract as c
+
+    kinds = {"education": c.EDUCATION_LEVELS, "dispute": c.DISPUTE_CATEGORIES, "dimension": c.DIMENSIONS,
+             "service": c.SERVICE_TYPES, "role": c.CADRE_ROLES}
+    order = ([kinds[kind]] if kind in kinds else []) + list(kinds.values())
+    for codes in order:
+        if s in codes:
+            return c.label(codes, s, lang)
+    return s.replace("_", " ") if lang == "en" else s
