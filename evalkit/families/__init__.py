@@ -1,0 +1,218 @@
+"""Indicator families: turn a Dataset into the long indicator table.
+
+Public functions: :func:`indicators` and :func:`outcome_panel`.  Each family
+module (disputes, volunteers, cadres, satisfaction, organisation) defines
+``FAMILY``, ``TABLES``, ``CATALOG`` and ``compute(ctx)``; see
+docs/dev/INTERFACES.md.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+__all__ = ["indicators", "outcome_panel"]
+
+
+def _as_tuple(x) -> tuple | None:
+    if x is None:
+        return None
+    if isinstance(x, str):
+        return (x,)
+    return tuple(x)
+
+
+def _parse_as_of(as_of):
+    import pandas as pd
+
+    from evalkit.exceptions import ParameterError
+
+    if as_of is None:
+        return None
+    try:
+        ts = pd.Timestamp(as_of)
+    except (ValueError, TypeError):
+        ts = pd.NaT
+    if pd.isna(ts):
+        raise ParameterError(
+            f"参数 `as_of` 必须是日期（YYYY-MM-DD），但传入的是 {as_of!r}。",
+            f"The value for `as_of` must be a date (YYYY-MM-DD), but {as_of!r} was passed.",
+        )
+    return ts.normalize().as_unit("s")
+
+
+def _plan(ds, families, indicators, strict_tables: bool):
+    """(family modules to run, wanted ids or None, warnings) after checking every argument."""
+    from evalkit.exceptions import check_choice
+    from evalkit.families.catalog import FAMILIES, family_modules
+
+    mods = family_modules()
+    fams = _as_tuple(families)
+    asked_by_name = fams is not None
+    if fams is None:
+        fams = tuple(mods)
+    for f in fams:
+        check_choice("families", f, list(mods))
+    wanted = None
+    if indicators is not None:
+        ids = _as_tuple(indicators)
+        owner = {e["id"]: name for name, m in mods.items() for e in m.CATALOG}
+        for i in ids:
+            check_choice("indicators", i, list(owner))
+        wanted = frozenset(ids)
+        fams = tuple(f for f in fams if any(owner[i] == f for i in ids))
+    fams = tuple(f for f in FAMILIES if f in fams)
+    run, notes = [], []
+    for f in fams:
+        mod = mods[f]
+        missing = [t for t in mod.TABLES if not ds.has(t)]
+        if missing:
+            if asked_by_name or (strict_tables and wanted is not None):
+                ds[missing[0]]  # raises MissingTableError naming the table
+            from evalkit.contract import TABLES
+
+            names = "、".join(f"{t}（{TABLES[t].zh}）" for t in missing)
+            notes.append((f"数据集中没有表 {names}，已略去“{f}”指标族。",
+                          f"The dataset has no table {', '.join(missing)}: the {f} family is left out."))
+            continue
+        run.append(mod)
+    return run, wanted, notes
+
+
+def indicators(ds, *, year: int, level: str | Sequence[str] = "community", families=None,
+               roles=None, min_n: int = 10, as_of=None, indicators=None):
+    """Compute the governance indicators of ``year`` as the long output table.
+
+    Parameters
+    ----------
+    ds
+        A :class:`evalkit.io.dataset.Dataset`.
+    year
+        The calendar year (survey wave) the indicators describe.
+    level
+        ``"community"``, ``"street"``, ``"district"``, ``"city"`` or a sequence of them.
+    families
+        Family names to compute (default: every family whose tables are present).
+        A family asked for by name whose table is missing raises MissingTableError;
+        otherwise the family is left out with a warning.
+    roles
+        Cadre roles for the cadre indicators (default: every role but grid_worker).
+    min_n
+        Fewest respondents for a survey-based estimate; below it the row is suppressed.
+    as_of
+        The data's as-of date (default: each table's latest date).
+    indicators
+        Indicator ids to compute (default: all of the families).
+
+    Returns
+    -------
+    DataFrame with the columns of :data:`evalkit.families._frame.COLUMNS`, sorted by
+    indicator, level, unit_id, period, category.  ``df.attrs["warnings"]`` lists
+    the warnings (zh and en).
+
+    Notes
+    -----
+    Units above community are computed from the records (numerators and
+    denominators summed), never by averaging community rates.  Coverage: a
+    period before a table's first record or after the as-of date is empty
+    with note ``no data``; a year cut by the as-of date has note
+    ``through MM-DD``.
+
+    References
+    ----------
+    docs/INDICATORS.md (every definition and formula).
+    """
+    import pandas as pd
+
+    from evalkit.contract import CADRE_ROLES, LEVELS
+    from evalkit.exceptions import ParameterError, check_choice
+    from evalkit.families._frame import Context, empty, finalize
+
+    levels = _as_tuple(level) or ("community",)
+    for lev in levels:
+        check_choice("level", lev, list(LEVELS))
+    levels = tuple(dict.fromkeys(levels))
+    try:
+        year = int(year)
+    except (TypeError, ValueError):
+        raise ParameterError(f"参数 `year` 必须是整数年份，但传入的是 {year!r}。",
+                             f"The value for `year` must be a whole year, but {year!r} was passed.") from None
+    roles = _as_tuple(roles)
+    if roles is not None:
+        for r in roles:
+            check_choice("roles", r, list(CADRE_ROLES))
+    if not isinstance(min_n, int) or min_n < 1:
+        raise ParameterError(f"参数 `min_n` 必须是正整数，但传入的是 {min_n!r}。",
+                             f"The value for `min_n` must be a positive integer, but {min_n!r} was passed.")
+    ts = _parse_as_of(as_of)
+    run, wanted, notes = _plan(ds, families, indicators, strict_tables=False)
+    ctx = Context(ds=ds, year=year, levels=levels, min_n=min_n, as_of=ts, roles=roles,
+                  indicators=wanted)
+    for zh, en in notes:
+        warnings.warn(f"{zh}\n{en}", UserWarning, stacklevel=2)
+        ctx.warnings.append(f"{zh} / {en}")
+    parts = []
+    for mod in run:
+        for ind, tables in getattr(mod, "NEEDS", {}).items():
+            missing = [t for t in tables if not ds.has(t)]
+            if missing and ctx.wants(ind):
+                if wanted is not None and ind in wanted:
+                    ds[missing[0]]
+                zh = f"数据集中没有表 {', '.join(missing)}，已略去指标 {ind}。"
+                en = f"The dataset has no table {', '.join(missing)}: indicator {ind} is left out."
+                warnings.warn(f"{zh}\n{en}", UserWarning, stacklevel=2)
+                ctx.warnings.append(f"{zh} / {en}")
+        df = mod.compute(ctx)
+        if df is not None and len(df):
+            parts.append(df)
+    out = finalize(pd.concat(parts, ignore_index=True)) if parts else empty()
+    if wanted is not None:
+        out = out.loc[out["indicator"].isin(wanted)].reset_index(drop=True)
+    out.attrs["warnings"] = list(ctx.warnings)
+    return out
+
+
+def outcome_panel(ds, indicator: str, years, *, as_of=None):
+    """Community-level yearly values of one indicator, for the pilot comparison.
+
+    Parameters
+    ----------
+    ds
+        A Dataset.
+    indicator
+        A community-level yearly indicator without category (e.g. ``dispute_rate``,
+        ``volunteer_active_rate``, ``satisfaction_index``).
+    years
+        The years wanted.
+
+    Returns
+    -------
+    DataFrame[community_id (str), year (int64), value (float64)], one row per
+    community and year (value NaN where undefined or out of coverage).
+
+    Notes
+    -----
+    The record-level aggregation is cached per table, so the ledger is read once
+    for all the years.
+    """
+    import pandas as pd
+
+    from evalkit.exceptions import ParameterError
+    from evalkit.families.catalog import entry
+
+    e = entry(indicator)
+    if e["category"]:
+        raise ParameterError(
+            f"指标 {indicator} 按类别细分，不能作为试点对比的结果变量。",
+            f"Indicator {indicator} has a category breakdown and cannot be a pilot outcome.",
+        )
+    parts = []
+    for y in sorted({int(y) for y in years}):
+        t = indicators(ds, year=y, level="community", families=[e["family"]], as_of=as_of,
+                       indicators=[indicator])
+        t = t.loc[t["period"] == str(y), ["unit_id", "value"]]
+        parts.append(pd.DataFrame({"community_id": t["unit_id"].to_numpy(), "year": y,
+                                   "value": t["value"].to_numpy()}))
+    out = pd.concat(parts, ignore_index=True)
+    out = out.astype({"community_id": "str", "year": "int64", "value": "float64"})
+    return out.sort_values(["community_id", "year"], kind="mergesort").reset_index(drop=True)

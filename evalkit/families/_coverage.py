@@ -1,0 +1,267 @@
+"""Shared helpers of the indicator families.
+
+* coverage and as-of rules (which periods a table covers, the ``through MM-DD`` note),
+* households and population per community and year,
+* the roll-up of per-community sums to streets, districts and the city,
+* exact Poisson (Garwood) and Wilson intervals,
+* building the output rows.
+
+Everything here works on small aggregated frames (one row per community,
+period and category), vectorised with pandas/numpy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from evalkit.families._frame import LEVEL_RANK, units
+
+NO_DATA = "no data"
+Z95 = 1.959963984540054
+
+
+# --- intervals ----------------------------------------------------------------
+
+
+def garwood(k, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Exact (Garwood 1936) confidence interval of a Poisson count.
+
+    Parameters
+    ----------
+    k
+        Observed counts (array-like, non-negative; NaN gives NaN).
+    level
+        Confidence level.
+
+    Returns
+    -------
+    (low, high) arrays of the interval for the Poisson mean.
+
+    Notes
+    -----
+    low = χ²_{α/2}(2k) / 2 (0 when k = 0), high = χ²_{1−α/2}(2k + 2) / 2.
+    Scale both by the same factor as the count to get a rate's interval.
+
+    References
+    ----------
+    Garwood, F. (1936). Fiducial limits for the Poisson distribution.
+    Biometrika 28, 437–442.
+    """
+    from scipy.special import gammaincinv  # chi2.ppf(q, 2k) / 2 = gammaincinv(k, q); scipy.stats is slow to import
+
+    k = np.asarray(k, dtype="float64")
+    a = 1.0 - level
+    with np.errstate(invalid="ignore"):
+        low = np.where(k > 0, gammaincinv(np.where(k > 0, k, 1.0), a / 2), 0.0)
+        high = gammaincinv(k + 1, 1 - a / 2)
+    low = np.where(np.isnan(k), np.nan, low)
+    return low, high
+
+
+def wilson(k, n, *, level: float = 0.95) -> tuple[np.ndarray, np.ndarray]:
+    """Wilson score interval of a binomial proportion k / n (vectorised).
+
+    Returns NaN where n is 0 or missing.
+
+    Notes
+    -----
+    With p = k/n and z the normal quantile:
+    centre = (p + z²/2n) / (1 + z²/n), half = z √(p(1−p)/n + z²/4n²) / (1 + z²/n).
+    Identical to statsmodels ``proportion_confint(method="wilson")``.
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable inference, the law of succession, and
+    statistical inference. JASA 22, 209–212.
+    """
+    from scipy.special import ndtri
+
+    k = np.asarray(k, dtype="float64")
+    n = np.asarray(n, dtype="float64")
+    z = ndtri(1 - (1 - level) / 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        p = k / n
+        denom = 1 + z * z / n
+        centre = (p + z * z / (2 * n)) / denom
+        half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+        low, high = centre - half, centre + half
+    bad = ~(n > 0)
+    low = np.where(bad, np.nan, np.where(k <= 0, 0.0, np.clip(low, 0, 1)))
+    high = np.where(bad, np.nan, np.where(k >= n, 1.0, np.clip(high, 0, 1)))
+    return low, high
+
+
+# --- coverage -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """What a table covers: its first record date and the as-of date.
+
+    ``first`` is None for an empty table (then nothing is covered).
+    """
+
+    first: pd.Timestamp | None
+    as_of: pd.Timestamp | None
+
+    @classmethod
+    def of(cls, df: pd.DataFrame, first_col: str, date_cols: tuple[str, ...],
+           as_of: pd.Timestamp | None) -> "Coverage":
+        """Coverage of ``df``: first date of ``first_col``; as-of = ``as_of`` or the latest date
+        of any of ``date_cols``."""
+        first = df[first_col].min() if len(df) else None
+        if first is None or pd.isna(first):
+            return cls(None, as_of)
+        if as_of is None:
+            latest = [df[c].max() for c in date_cols if c in df.columns]
+            latest = [d for d in latest if not pd.isna(d)]
+            as_of = max(latest)
+        return cls(pd.Timestamp(first), pd.Timestamp(as_of))
+
+    def state(self, start: pd.Timestamp, end: pd.Timestamp) -> tuple[bool, pd.Timestamp | None, str | None]:
+        """(covered, effective end, note) of the period [start, end] (both days inclusive)."""
+        if self.first is None or end < self.first.normalize() or start > self.as_of:
+            return False, None, NO_DATA
+        if end > self.as_of:
+            return True, self.as_of, f"through {self.as_of:%m-%d}"
+        return True, end, None
+
+    def year(self, year: int) -> tuple[bool, pd.Timestamp | None, str | None]:
+        """:meth:`state` of a calendar year."""
+        return self.state(pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31))
+
+
+def year_bounds(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
+    return pd.Timestamp(year, 1, 1), pd.Timestamp(year, 12, 31)
+
+
+# --- community sizes ----------------------------------------------------------
+
+
+def sizes(ds, years) -> pd.DataFrame:
+    """Households and population of every community for each of ``years``.
+
+    Returns columns community_id, year, households, population (float64).
+    A community_years row with a value overrides the register's value.
+    """
+    com = ds["communities"]
+    years = [int(y) for y in years]
+    base = pd.DataFrame({
+        "community_id": np.repeat(com["community_id"].to_numpy(), len(years)),
+        "year": np.tile(np.asarray(years, dtype="int64"), len(com)),
+        "households": np.repeat(com["households"].astype("float64").to_numpy(), len(years)),
+        "population": np.repeat(com["population"].astype("float64").to_numpy(), len(years)),
+    })
+    base["community_id"] = base["community_id"].astype("str")
+    if ds.has("community_years"):
+        cy = ds["community_years"]
+        cy = cy.loc[cy["year"].isin(years), ["community_id", "year", "households", "population"]]
+        if len(cy):
+            cy = cy.astype({"year": "int64", "households": "float64", "population": "float64"})
+            m = base.merge(cy, on=["community_id", "year"], how="left", suffixes=("", "_y"))
+            for c in ("households", "population"):
+                m[c] = m[f"{c}_y"].where(m[f"{c}_y"].notna(), m[c])
+            base = m[["community_id", "year", "households", "population"]]
+    return base
+
+
+# --- levels -------------------------------------------------------------------
+
+
+def level_map(ds, levels) -> pd.DataFrame:
+    """community_id → (level, unit_id, unit_name, district) for every level asked, stacked."""
+    parts = []
+    for lev in sorted(set(levels), key=LEVEL_RANK.get):
+        u = units(ds, lev)
+        u.insert(1, "level", lev)
+        parts.append(u)
+    out = pd.concat(parts, ignore_index=True)
+    return out.astype({"community_id": "str", "level": "str", "unit_id": "str",
+                       "unit_name": "str", "district": "str"})
+
+
+def grid(ds, **keys) -> pd.DataFrame:
+    """Every community crossed with every combination of ``keys`` (name → values)."""
+    out = pd.DataFrame({"community_id": ds["communities"]["community_id"].astype("str").to_numpy()})
+    for name, values in keys.items():
+        out = out.merge(pd.DataFrame({name: list(values)}), how="cross")
+    return out
+
+
+def rollup(ds, levels, frame: pd.DataFrame, *, keys=(), sums=()) -> pd.DataFrame:
+    """Sum per-community columns up to each level asked (from the records, never averages).
+
+    Parameters
+    ----------
+    frame
+        One row per community (and ``keys``), holding the additive columns ``sums``.
+        Communities missing from ``frame`` count as no records: frame should
+        come from :func:`grid` so that every community of the register appears.
+    keys
+        Extra grouping columns kept (period, category).
+    sums
+        Columns summed; a unit whose communities are all NaN stays NaN.
+
+    Returns
+    -------
+    DataFrame with level, unit_id, unit_name, district, *keys, *sums and
+    ``units`` (communities with a non-missing first sum column).
+    """
+    keys, sums = list(keys), list(sums)
+    lm = level_map(ds, levels)
+    m = lm.merge(frame, on="community_id", how="left")
+    gk = ["level", "unit_id", "unit_name", "district", *keys]
+    g = m.groupby(gk, sort=False, dropna=False, observed=True)
+    out = g[sums].sum(min_count=1) if sums else g.size().to_frame("_size")
+    if sums:
+        out["units"] = g[sums[0]].count()
+    return out.reset_index()
+
+
+# --- rows ---------------------------------------------------------------------
+
+
+def rows(indicator: str, df: pd.DataFrame, **cols) -> pd.DataFrame:
+    """Output rows of ``indicator`` from a rolled-up frame plus computed columns."""
+    base = ["level", "unit_id", "unit_name", "district"]
+    out = df[[c for c in base + ["period", "category"] if c in df.columns]].copy()
+    out.insert(0, "indicator", indicator)
+    for k, v in cols.items():
+        out[k] = v.to_numpy() if isinstance(v, pd.Series) else v
+    return out
+
+
+def blank(out: pd.DataFrame, mask, note: str = NO_DATA) -> pd.DataFrame:
+    """Empty the estimate columns of rows where ``mask`` and set their note."""
+    mask = np.asarray(mask, dtype=bool)
+    if mask.any():
+        for c in ("value", "se", "ci_low", "ci_high", "numerator", "denominator", "p_value"):
+            if c in out.columns:
+                out[c] = out[c].astype("float64")
+                out.loc[mask, c] = np.nan
+        if "note" not in out.columns:
+            out["note"] = pd.Series(pd.NA, index=out.index, dtype="str")
+        out["note"] = out["note"].astype("str")
+        out.loc[mask, "note"] = note
+    return out
+
+
+def with_note(out: pd.DataFrame, note: str | None) -> pd.DataFrame:
+    """Set ``note`` on every row that has none."""
+    if note:
+        if "note" not in out.columns:
+            out["note"] = note
+        else:
+            out["note"] = out["note"].astype("str").fillna(note)
+    return out
+
+
+def ratio(num, den):
+    """num / den with NaN where den is 0 or missing."""
+    num = np.asarray(num, dtype="float64")
+    den = np.asarray(den, dtype="float64")
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return np.where(den > 0, num / den, np.nan)

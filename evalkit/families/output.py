@@ -1,0 +1,222 @@
+"""Writing the long indicator table: CSV, XLSX, Parquet, and a text summary.
+
+File formats (docs/INDICATORS.md, "The output contract"):
+
+* CSV: UTF-8 with BOM, ``\\n`` line ends, empty for missing, ``true``/``false``,
+  floats with at most 10 significant digits; the same table gives the same bytes.
+* Parquet: the table's columns and dtypes, written deterministically.
+* XLSX: one sheet per family with Chinese headers, and a catalog sheet.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from evalkit.exceptions import ParameterError
+
+HEADERS_ZH = {
+    "indicator": "指标编号", "indicator_name": "指标名称", "level": "层级", "unit_id": "单位编码",
+    "unit_name": "单位名称", "district": "区县", "period": "期间", "category": "类别", "value": "数值",
+    "se": "标准误", "ci_low": "95%置信下限", "ci_high": "95%置信上限", "deff": "设计效应",
+    "n": "样本量", "numerator": "分子", "denominator": "分母", "p_value": "p值",
+    "suppressed": "样本不足未公布", "note": "备注",
+}
+CATALOG_HEADERS_ZH = {
+    "id": "指标编号", "family": "指标族", "name_zh": "名称", "name_en": "英文名称",
+    "definition_zh": "定义", "definition_en": "英文定义", "unit": "单位", "direction": "方向",
+    "interval": "区间方法", "category": "细分", "benchmark_value": "参考值",
+    "benchmark_scope_zh": "参考范围", "benchmark_source": "参考来源",
+}
+FORMATS = (".csv", ".xlsx", ".parquet")
+
+
+def _check_format(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in FORMATS:
+        raise ParameterError(
+            f"输出文件须以 {', '.join(FORMATS)} 结尾，但传入的是 {path.name!r}。",
+            f"The output file must end in one of {', '.join(FORMATS)}, but {path.name!r} was passed.",
+        )
+    return suffix
+
+
+def write_table(df, path) -> Path:
+    """Write the indicator table to ``path``; the format follows the file's ending.
+
+    Parameters
+    ----------
+    df
+        The long table from :func:`evalkit.families.indicators`.
+    path
+        ``*.csv``, ``*.xlsx`` or ``*.parquet``.
+
+    Returns
+    -------
+    The path written.
+    """
+    path = Path(path)
+    suffix = _check_format(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if suffix == ".csv":
+        path.write_bytes(csv_bytes(df))
+    elif suffix == ".parquet":
+        _write_parquet(df, path)
+    else:
+        _write_xlsx(df, path)
+    return path
+
+
+def csv_bytes(df) -> bytes:
+    """The table as CSV bytes (BOM, ``\\n``, empty missing, true/false, ≤ 10 significant digits)."""
+    out = df.copy()
+    for c in out.columns:
+        dt = out[c].dtype
+        if dt == bool or str(dt) == "boolean":
+            out[c] = out[c].map({True: "true", False: "false"}).astype("object")
+    buf = io.StringIO()
+    out.to_csv(buf, index=False, na_rep="", float_format="%.10g", lineterminator="\n")
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _write_parquet(df, path: Path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pa.Table.from_pandas(df.reset_index(drop=True), preserve_index=False)
+    pq.write_table(table, path, compression="zstd", write_statistics=True)
+
+
+def _family_sheets(df):
+    """(sheet name, rows) per family in catalog order, rows carrying the Chinese indicator name."""
+    from evalkit.families.catalog import FAMILIES, FAMILY_ZH, catalog
+
+    cat = catalog()
+    fam = dict(zip(cat["id"], cat["family"]))
+    name = dict(zip(cat["id"], cat["name_zh"]))
+    d = df.copy()
+    d.insert(1, "indicator_name", d["indicator"].map(name))
+    fams = d["indicator"].map(fam).fillna("other")
+    for f in [*FAMILIES, "other"]:
+        part = d.loc[(fams == f).to_numpy()]
+        if len(part):
+            yield FAMILY_ZH.get(f, f), part
+
+
+def _write_xlsx(df, path: Path) -> None:
+    import pandas as pd
+    from openpyxl import Workbook
+
+    from evalkit.families.catalog import catalog
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for sheet, part in _family_sheets(df):
+        ws = wb.create_sheet(sheet)
+        ws.append([HEADERS_ZH.get(c, c) for c in part.columns])
+        for row in part.itertuples(index=False):
+            ws.append([_cell(v) for v in row])
+        ws.freeze_panes = "A2"
+    cat = catalog()
+    ws = wb.create_sheet("指标目录")
+    cols = list(CATALOG_HEADERS_ZH)
+    ws.append([CATALOG_HEADERS_ZH[c] for c in cols])
+    for row in cat[cols].itertuples(index=False):
+        ws.append([_cell(v) for v in row])
+    ws.freeze_panes = "A2"
+    wb.properties.creator = "evalkit"
+    fixed = pd.Timestamp("2000-01-01").to_pydatetime()
+    wb.properties.created = fixed
+    wb.properties.modified = fixed
+    wb.save(path)
+
+
+def _cell(v):
+    import math
+
+    if _missing(v):
+        return None
+    if isinstance(v, float) and math.isinf(v):
+        return None
+    if hasattr(v, "item"):
+        v = v.item()
+    return v
+
+
+# --- text summary -----------------------------------------------------------------
+
+
+def _missing(v) -> bool:
+    import pandas as pd
+
+    return v is None or bool(pd.isna(v))
+
+
+def _fmt(value, unit: str) -> str:
+    if _missing(value):
+        return "—"
+    if unit == "share":
+        return f"{100 * value:.1f}%"
+    if unit == "count":
+        return f"{value:,.0f}"
+    return f"{value:.4g}"
+
+
+def summary_text(df, lang: str = "zh", *, max_units: int = 12) -> str:
+    """A readable summary of the indicator table (``evalkit indicators`` without ``--out``).
+
+    For each indicator and level: the yearly or window values of every unit
+    when there are at most ``max_units`` of them, else the spread across units
+    (median, minimum, maximum) and the count of units with a value.
+    Monthly rows are left out.
+    """
+    import numpy as np
+
+    from evalkit.exceptions import check_choice
+    from evalkit.families.catalog import catalog
+
+    check_choice("lang", lang, ["zh", "en"])
+    cat = catalog().set_index("id")
+    zh = lang == "zh"
+    lines = []
+    if len(df) == 0:
+        return "（没有指标）" if zh else "(no indicators)"
+    d = df.loc[~df["period"].astype("str").str.fullmatch(r"\d{4}-\d{2}")]
+    order = {i: k for k, i in enumerate(cat.index)}
+    inds = sorted(d["indicator"].unique(), key=lambda i: order.get(i, len(order)))
+    for ind in inds:
+        e = cat.loc[ind] if ind in cat.index else None
+        unit = e["unit"] if e is not None else ""
+        title = (e["name_zh"] if zh else e["name_en"]) if e is not None else ind
+        lines.append(f"{title} ({ind}) [{unit}]")
+        part = d.loc[d["indicator"] == ind]
+        for lev, g in part.groupby("level", sort=False):
+            units_n = g["unit_id"].nunique()
+            if units_n <= max_units:
+                for r in g.itertuples(index=False):
+                    cat_s = f" {r.category}" if isinstance(r.category, str) else ""
+                    ci = ""
+                    if not (_missing(r.ci_low) or _missing(r.ci_high)):
+                        ci = f" [{_fmt(r.ci_low, unit)}, {_fmt(r.ci_high, unit)}]"
+                    note = f"  ({r.note})" if isinstance(r.note, str) and r.note else ""
+                    n = "" if _missing(r.n) else f"  n={int(r.n)}"
+                    lines.append(f"  {r.unit_name} {r.period}{cat_s}: {_fmt(r.value, unit)}{ci}{n}{note}")
+            else:
+                v = g["value"].to_numpy(dtype="float64")
+                ok = v[~np.isnan(v)]
+                label = {"community": "社区", "street": "街道", "district": "区县", "city": "全市"}
+                lv = label.get(lev, lev) if zh else lev
+                if len(ok):
+                    med, lo, hi = np.median(ok), ok.min(), ok.max()
+                    s = (f"  {lv} {units_n} 个单位（{len(ok)} 个有数值）：中位数 {_fmt(med, unit)}，"
+                         f"最小 {_fmt(lo, unit)}，最大 {_fmt(hi, unit)}") if zh else \
+                        (f"  {lv}: {units_n} units ({len(ok)} with a value): median {_fmt(med, unit)}, "
+                         f"min {_fmt(lo, unit)}, max {_fmt(hi, unit)}")
+                else:
+                    s = f"  {lv} {units_n} 个单位：无数值" if zh else f"  {lv}: {units_n} units, no values"
+                lines.append(s)
+    warn = df.attrs.get("warnings") or []
+    if warn:
+        lines.append("")
+        lines += [("注意：" if zh else "Warning: ") + w for w in warn]
+    return "\n".join(lines)

@@ -1,0 +1,190 @@
+"""Volunteers (志愿服务): registration, activity, hours and retention.
+
+Definitions in docs/INDICATORS.md ("Volunteers").  A volunteer's hours
+count for the volunteer's community, wherever they were served.  The two
+tables are aggregated once per year with DuckDB (one row per community, and
+per community and service type); higher levels sum those counts.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from evalkit.contract import SERVICE_TYPES
+from evalkit.families import _aggregate as agg
+from evalkit.families._coverage import (
+    NO_DATA, Coverage, blank, garwood, grid, ratio, rollup, rows, sizes, wilson, with_note,
+)
+
+FAMILY = "volunteers"
+TABLES = ("volunteers", "volunteer_hours", "communities")
+NEEDS: dict[str, tuple[str, ...]] = {}
+CATEGORIES = tuple(SERVICE_TYPES)
+
+
+def _e(id, name_zh, name_en, def_zh, def_en, unit, interval, category=None,
+       direction="higher_better", benchmark=None):
+    return {"id": id, "family": FAMILY, "name_zh": name_zh, "name_en": name_en,
+            "definition_zh": def_zh, "definition_en": def_en, "unit": unit,
+            "direction": direction, "interval": interval, "category": category,
+            "survey": False, "benchmark": benchmark}
+
+
+CATALOG = [
+    _e("volunteer_registration_rate", "注册志愿者比例（每百名居民）", "Registered volunteers per 100 residents",
+       "期末前注册且期初前未注销的志愿者数 × 100 / 常住人口",
+       "100 × volunteers registered by the period's end and not left before its start / population",
+       "per_100_residents", "garwood",
+       benchmark={"value": 23.0, "scope_zh": "上海市，2021 年（全国 2016 年为 2.56）",
+                  "scope_en": "Shanghai, 2021 (2.56 nationally in 2016)",
+                  "source": "press reports (Xinhua 2016; Shanghai Volunteer Association 2021)"}),
+    _e("volunteer_active_rate", "志愿者活跃率", "Active volunteer share",
+       "期内有服务记录的注册志愿者 / 注册志愿者",
+       "Registered volunteers with a service record in the period / registered volunteers",
+       "share", "wilson"),
+    _e("volunteer_hours_per_resident", "人均志愿服务时长", "Volunteer hours per resident",
+       "期内服务时长 / 常住人口", "Service hours in the period / population", "hours_per_resident", "none"),
+    _e("volunteer_hours_per_active", "活跃志愿者人均服务时长", "Hours per active volunteer",
+       "期内服务时长 / 活跃志愿者数", "Service hours in the period / active volunteers",
+       "hours_per_volunteer", "none"),
+    _e("volunteer_party_share", "活跃志愿者中党员比例", "Party members among active volunteers",
+       "活跃志愿者中的党员 / 活跃志愿者", "Party members among active volunteers / active volunteers",
+       "share", "wilson", direction="descriptive"),
+    _e("volunteer_retention", "志愿者留存率", "Volunteer retention",
+       "上年活跃且本期再次活跃的志愿者 / 上年活跃志愿者",
+       "Volunteers active in the year before and active again in the period / those active the year before",
+       "share", "wilson"),
+    _e("volunteer_hours_share", "服务时长构成", "Hours share by service type",
+       "某类服务时长 / 全部服务时长（服务类型缺失的时长只计入分母）",
+       "Hours of the service type / all hours (hours without a type count in the denominator only)",
+       "share", "none", category="service_type", direction="descriptive"),
+]
+
+
+def _per_community(vol, hrs, year, start, end, prev_end):
+    """Registered, active, party-active, previous-year active and retained volunteers per community.
+
+    Registered in [start, end]: registered_on <= end and (left_on empty or >= start);
+    active: registered with a service record in [start, end]; the year before likewise.
+    """
+    prm = {"p0": pd.Timestamp(year - 1, 1, 1).to_pydatetime(), "p1": prev_end.to_pydatetime(),
+           "s": start.to_pydatetime(), "e": end.to_pydatetime()}
+    return agg.query(
+        """
+        WITH a AS (
+            SELECT volunteer_id,
+                   MAX(CASE WHEN served_on >= $p0 AND served_on <= $p1 THEN 1 ELSE 0 END) AS act0,
+                   MAX(CASE WHEN served_on >= $s AND served_on <= $e THEN 1 ELSE 0 END) AS act1
+            FROM h WHERE served_on >= $p0 AND served_on <= $e GROUP BY 1
+        ), v2 AS (
+            SELECT community_id, volunteer_id, COALESCE(party_member, FALSE) AS party,
+                   CASE WHEN registered_on <= $p1 AND (left_on IS NULL OR left_on >= $p0) THEN 1 ELSE 0 END AS reg0,
+                   CASE WHEN registered_on <= $e AND (left_on IS NULL OR left_on >= $s) THEN 1 ELSE 0 END AS reg1
+            FROM v
+        )
+        SELECT v2.community_id,
+               SUM(reg1) AS registered,
+               SUM(CASE WHEN reg1 = 1 AND a.act1 = 1 THEN 1 ELSE 0 END) AS active,
+               SUM(CASE WHEN reg1 = 1 AND a.act1 = 1 AND party THEN 1 ELSE 0 END) AS party_active,
+               SUM(CASE WHEN reg0 = 1 AND a.act0 = 1 THEN 1 ELSE 0 END) AS active_prev,
+               SUM(CASE WHEN reg0 = 1 AND a.act0 = 1 AND reg1 = 1 AND a.act1 = 1 THEN 1 ELSE 0 END)
+                   AS retained
+        FROM v2 LEFT JOIN a ON v2.volunteer_id = a.volunteer_id
+        GROUP BY 1
+        """, prm, v=vol[["community_id", "volunteer_id", "party_member", "registered_on", "left_on"]],
+        h=hrs[["volunteer_id", "served_on"]],
+    ).astype({"community_id": "str"})
+
+
+def _hours(vol, hrs, start, end):
+    """Hours and records per community and service type in [start, end]."""
+    return agg.query(
+        """
+        SELECT v.community_id, COALESCE(h.service_type, '') AS category,
+               SUM(h.hours) AS hours, COUNT(*) AS records
+        FROM h JOIN v ON h.volunteer_id = v.volunteer_id
+        WHERE h.served_on >= ? AND h.served_on <= ?
+        GROUP BY 1, 2
+        """, [start.to_pydatetime(), end.to_pydatetime()],
+        v=vol[["community_id", "volunteer_id"]], h=hrs[["volunteer_id", "served_on", "hours", "service_type"]],
+    ).astype({"community_id": "str", "category": "str", "hours": "float64", "records": "float64"})
+
+
+def compute(ctx) -> pd.DataFrame:
+    """Every volunteers indicator that ``ctx`` wants, at every level of ``ctx.levels``."""
+    ds, year = ctx.ds, ctx.year
+    vol, hrs = ds["volunteers"], ds["volunteer_hours"]
+    as_of = ctx.as_of
+    if as_of is None:
+        dates = [vol["registered_on"].max(), vol["left_on"].max(), hrs["served_on"].max()]
+        dates = [d for d in dates if not pd.isna(d)]
+        as_of = max(dates) if dates else pd.Timestamp(year, 12, 31)
+    cov_reg = Coverage.of(vol, "registered_on", (), pd.Timestamp(as_of))
+    cov_act = Coverage.of(hrs, "served_on", (), pd.Timestamp(as_of))
+    ok_r, end_r, note_r = cov_reg.year(year)
+    ok_a, end_a, note_a = cov_act.year(year)
+    ok_p, end_p, _ = cov_act.year(year - 1)
+    start = pd.Timestamp(year, 1, 1)
+    end = end_r if ok_r else pd.Timestamp(year, 12, 31)
+    end_h = end_a if ok_a else pd.Timestamp(year, 12, 31)
+    prev_end = pd.Timestamp(year - 1, 12, 31)
+
+    c = _per_community(vol, hrs, year, start, min(end, end_h), prev_end)
+    hb = _hours(vol, hrs, start, end_h)
+    tot_h = hb.groupby("community_id", as_index=False)[["hours", "records"]].sum()
+    f = grid(ctx.ds).merge(c, on="community_id", how="left").merge(tot_h, on="community_id", how="left")
+    cols = ["registered", "active", "party_active", "active_prev", "retained", "hours", "records"]
+    f[cols] = f[cols].astype("float64").fillna(0.0)
+    f = f.merge(sizes(ds, [year])[["community_id", "population"]], on="community_id")
+    f["period"] = str(year)
+    r = rollup(ds, ctx.levels, f, keys=["period"], sums=cols + ["population"])
+
+    out = []
+    reg, act, pop, h = (r[k].to_numpy() for k in ("registered", "active", "population", "hours"))
+    if ctx.wants("volunteer_registration_rate"):
+        lo, hi = garwood(reg)
+        o = rows("volunteer_registration_rate", r, value=100 * ratio(reg, pop), ci_low=100 * ratio(lo, pop),
+                 ci_high=100 * ratio(hi, pop), n=reg, numerator=reg, denominator=pop)
+        out.append(_cover(o, ok_r, note_r))
+    share_defs = [
+        ("volunteer_active_rate", "active", "registered", ok_r and ok_a, note_a or note_r),
+        ("volunteer_party_share", "party_active", "active", ok_a, note_a),
+        ("volunteer_retention", "retained", "active_prev", ok_a and ok_p, note_a),
+    ]
+    for ind, num, den, ok, note in share_defs:
+        if ctx.wants(ind):
+            k, n = r[num].to_numpy(), r[den].to_numpy()
+            lo, hi = wilson(k, n)
+            o = rows(ind, r, value=ratio(k, n), ci_low=lo, ci_high=hi, n=n, numerator=k, denominator=n)
+            out.append(_undefined(_cover(o, ok, note), ok, n))
+    if ctx.wants("volunteer_hours_per_resident"):
+        o = rows("volunteer_hours_per_resident", r, value=ratio(h, pop), n=r["records"],
+                 numerator=h, denominator=pop)
+        out.append(_cover(o, ok_a, note_a))
+    if ctx.wants("volunteer_hours_per_active"):
+        o = rows("volunteer_hours_per_active", r, value=ratio(h, act), n=act, numerator=h, denominator=act)
+        out.append(_undefined(_cover(o, ok_a, note_a), ok_a, act))
+    if ctx.wants("volunteer_hours_share"):
+        hb = hb.loc[hb["category"].isin(CATEGORIES)]
+        g = grid(ds, category=CATEGORIES).merge(hb, on=["community_id", "category"], how="left")
+        g = g.fillna({"hours": 0.0, "records": 0.0}).merge(
+            f[["community_id", "hours", "records"]].rename(columns={"hours": "all_hours", "records": "all_records"}),
+            on="community_id")
+        g["period"] = str(year)
+        rc = rollup(ds, ctx.levels, g, keys=["period", "category"],
+                    sums=["hours", "records", "all_hours", "all_records"])
+        o = rows("volunteer_hours_share", rc, value=ratio(rc["hours"], rc["all_hours"]),
+                 n=rc["all_records"], numerator=rc["hours"], denominator=rc["all_hours"])
+        out.append(_undefined(_cover(o, ok_a, note_a), ok_a, rc["all_hours"]))
+    return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
+
+
+def _cover(o, ok, note):
+    return blank(o, np.ones(len(o), bool)) if not ok else with_note(o, note)
+
+
+def _undefined(o, ok, den):
+    if ok:
+        o = blank(o, ~(np.asarray(den, float) > 0), NO_DATA)
+    return o

@@ -1,0 +1,116 @@
+"""Output writers: CSV format details, byte-identical reruns, Parquet, XLSX sheets, summary, CLI."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from evalkit.exceptions import ParameterError
+from evalkit.families import indicators
+from evalkit.families.output import HEADERS_ZH, csv_bytes, summary_text, write_table
+
+from conftest import small_dataset
+
+MINE = ["disputes", "volunteers", "organisation"]
+
+
+@pytest.fixture(scope="module")
+def table():
+    return indicators(small_dataset(), year=2024, level=["community", "city"], families=MINE)
+
+
+def test_csv_format(table, tmp_path):
+    p = write_table(table, tmp_path / "t.csv")
+    raw = p.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")                    # UTF-8 BOM for Excel
+    assert b"\r" not in raw                                  # \n line ends
+    text = raw.decode("utf-8-sig")
+    lines = text.split("\n")
+    assert lines[0].split(",")[:3] == ["indicator", "level", "unit_id"]
+    assert lines[-1] == "" and len(lines) == len(table) + 2
+    assert ",false," in text and "True" not in text and "nan" not in text.lower().replace("no data", "")
+    back = pd.read_csv(p, encoding="utf-8-sig", keep_default_na=False, dtype=str)
+    # floats carry at most 10 significant digits
+    for col in ("value", "ci_low", "ci_high"):
+        for s in back[col]:
+            if s:
+                digits = s.lower().split("e")[0].replace("-", "").replace(".", "").lstrip("0")
+                assert len(digits) <= 10, s
+    # the city's rate 1000 * 8 / 1050 = 7.619047619047619 -> 7.619047619
+    row = back[(back["indicator"] == "dispute_rate") & (back["level"] == "city") & (back["period"] == "2024")]
+    assert row["value"].item() == "7.619047619"
+    # a missing value is an empty field
+    row = back[(back["indicator"] == "dispute_resolution_rate") & (back["unit_id"] == "C4")]
+    assert row["value"].item() == "" and row["note"].item() == "no data"
+
+
+def test_reruns_are_byte_identical(tmp_path):
+    for ext in ("csv", "parquet"):
+        a = write_table(indicators(small_dataset(), year=2024, families=MINE), tmp_path / f"a.{ext}")
+        b = write_table(indicators(small_dataset(), year=2024, families=MINE), tmp_path / f"b.{ext}")
+        assert a.read_bytes() == b.read_bytes(), ext
+
+
+def test_parquet_round_trip(table, tmp_path):
+    p = write_table(table, tmp_path / "t.parquet")
+    back = pd.read_parquet(p)
+    assert list(back.columns) == list(table.columns)
+    pd.testing.assert_series_equal(back["value"], table["value"])
+    assert back["suppressed"].dtype == bool
+
+
+def test_xlsx_sheets_and_chinese_headers(table, tmp_path):
+    from openpyxl import load_workbook
+
+    p = write_table(table, tmp_path / "t.xlsx")
+    wb = load_workbook(p, read_only=True)
+    assert wb.sheetnames == ["矛盾纠纷", "志愿服务", "组织与网格", "指标目录"]
+    ws = wb["矛盾纠纷"]
+    rows = list(ws.iter_rows(values_only=True))
+    assert rows[0][:3] == (HEADERS_ZH["indicator"], HEADERS_ZH["indicator_name"], HEADERS_ZH["level"])
+    n_disputes = int(table["indicator"].str.startswith("dispute").sum())
+    assert len(rows) == n_disputes + 1
+    head = rows[0]
+    r = [x for x in rows[1:] if x[0] == "dispute_rate" and x[head.index("层级")] == "city"
+         and x[head.index("期间")] == "2024"][0]
+    assert r[head.index("数值")] == pytest.approx(1000 * 8 / 1050)
+    assert r[1] == "纠纷发生率（每千户）"
+    cat = list(wb["指标目录"].iter_rows(values_only=True))
+    assert cat[0][0] == "指标编号" and any(x[0] == "dispute_rate" for x in cat[1:])
+
+
+def test_unknown_ending_is_a_parameter_error(table, tmp_path):
+    with pytest.raises(ParameterError):
+        write_table(table, tmp_path / "t.txt")
+
+
+def test_summary_text(table):
+    s = summary_text(table, "zh")
+    assert "纠纷发生率（每千户）" in s and "全市" in s and "no data" in s
+    assert "2024-03" not in s                                 # monthly rows left out
+    e = summary_text(table, "en")
+    assert "Dispute rate" in e
+    big = summary_text(table, "zh", max_units=2)
+    assert "中位数" in big
+
+
+def test_csv_bytes_bool_and_na():
+    df = pd.DataFrame({"a": [1.0, float("nan")], "b": [True, False], "c": ["x", None]})
+    assert csv_bytes(df) == "\ufeffa,b,c\n1,true,x\n,false,\n".encode()
+
+
+def test_cli_indicators_and_catalog(demo_ds, demo_dir, tmp_path, capsys):
+    from evalkit.cli import main
+
+    data = demo_dir
+    out = tmp_path / "t.csv"
+    assert main(["indicators", str(data), "--year", "2024", "--family", "disputes",
+                 "--level", "city", "--out", str(out)]) == 0
+    t = pd.read_csv(out, encoding="utf-8-sig")
+    assert set(t["level"]) == {"city"} and t["indicator"].str.startswith("dispute").all()
+    assert main(["indicators", str(data), "--year", "2024", "--indicator", "dispute_rate",
+                 "--level", "district"]) == 0
+    assert "dispute_rate" in capsys.readouterr().out
+    assert main(["catalog", "--lang", "en"]) == 0
+    assert "community_workers_per_10k" in capsys.readouterr().out
+    assert main(["indicators", str(data), "--year", "2024", "--indicator", "nope"]) == 2
