@@ -148,6 +148,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("已中断 interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `evalkit catalog | head`: the reader went away; exit quietly as Unix tools do.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 def _synth(args) -> int:
