@@ -353,3 +353,32 @@ def label(codes: dict[str, tuple[str, ...]], code: str, lang: str = "zh") -> str
     if lang == "zh" and code in codes:
         return codes[code][0]
     return code.replace("_", " ")
+
+
+#: Breakdown kinds of the catalog's ``category`` field -> their code lists.
+CATEGORY_KINDS: dict[str, dict[str, tuple[str, ...]]] = {
+    "dispute_category": DISPUTE_CATEGORIES,
+    "service_type": SERVICE_TYPES,
+    "education": EDUCATION_LEVELS,
+    "dimension": DIMENSIONS,
+    "role": CADRE_ROLES,
+    "community_type": COMMUNITY_TYPES,
+}
+
+
+def category_label(code, lang: str = "zh", kind: str | None = None) -> str:
+    """Display label of a category code (``college`` -> 大专, ``property`` -> 物业纠纷).
+
+    ``kind`` (a key of :data:`CATEGORY_KINDS`, as the catalog's ``category``
+    field names it) resolves codes that occur in several lists (``property`` is a
+    dispute category and a satisfaction dimension).  Unknown codes are returned
+    as they are (in English with underscores as spaces).
+    """
+    if code is None or code != code:  # None or NaN/NA
+        return ""
+    s = str(code)
+    lists = ([CATEGORY_KINDS[kind]] if kind in CATEGORY_KINDS else []) + list(CATEGORY_KINDS.values())
+    for codes in lists:
+        if s in codes:
+            return label(codes, s, lang)
+    return s.replace("_", " ") if lang == "en" else s

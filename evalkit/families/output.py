@@ -172,6 +172,7 @@ def summary_text(df, lang: str = "zh", *, max_units: int = 12) -> str:
     """
     import numpy as np
 
+    from evalkit.contract import category_label
     from evalkit.exceptions import check_choice
     from evalkit.families.catalog import catalog
 
@@ -188,19 +189,21 @@ def summary_text(df, lang: str = "zh", *, max_units: int = 12) -> str:
         e = cat.loc[ind] if ind in cat.index else None
         unit = e["unit"] if e is not None else ""
         title = (e["name_zh"] if zh else e["name_en"]) if e is not None else ind
+        kind = e["category"] if e is not None and isinstance(e["category"], str) else None
         lines.append(f"{title} ({ind}) [{unit}]")
         part = d.loc[d["indicator"] == ind]
         for lev, g in part.groupby("level", sort=False):
             units_n = g["unit_id"].nunique()
             if units_n <= max_units:
                 for r in g.itertuples(index=False):
-                    cat_s = f" {r.category}" if isinstance(r.category, str) else ""
+                    cat_s = f" {category_label(r.category, lang, kind)}" if isinstance(r.category, str) else ""
                     ci = ""
                     if not (_missing(r.ci_low) or _missing(r.ci_high)):
                         ci = f" [{_fmt(r.ci_low, unit)}, {_fmt(r.ci_high, unit)}]"
                     note = f"  ({r.note})" if isinstance(r.note, str) and r.note else ""
                     n = "" if _missing(r.n) else f"  n={int(r.n)}"
-                    lines.append(f"  {r.unit_name} {r.period}{cat_s}: {_fmt(r.value, unit)}{ci}{n}{note}")
+                    uname = "City" if (not zh and r.level == "city") else r.unit_name
+                    lines.append(f"  {uname} {r.period}{cat_s}: {_fmt(r.value, unit)}{ci}{n}{note}")
             else:
                 v = g["value"].to_numpy(dtype="float64")
                 ok = v[~np.isnan(v)]
