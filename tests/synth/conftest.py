@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from synth_helpers import DEMO_SEED, read_csv_tables
+from .synth_helpers import DEMO_SEED, read_csv_tables
 
 from evalkit.synthetic import synth
 

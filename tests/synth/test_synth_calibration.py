@@ -29,9 +29,10 @@ def _first_piloted(start: pd.Series) -> pd.Series:
 def test_sizes(demo, truth):
     assert len(demo["communities"]) == truth["n_communities"] == 60
     assert demo["communities"]["district"].nunique() == truth["n_districts"] == 5
-    assert 1500 <= len(demo["disputes"]) <= 3500
-    assert 200 <= len(demo["volunteers"]) <= 1000
-    assert 7000 <= len(demo["volunteer_hours"]) <= 15000
+    # ~117k households x ~30 cases per 1,000 a year x 5 years; ~330k residents x 3 %
+    assert 14_000 <= len(demo["disputes"]) <= 21_000
+    assert 8_000 <= len(demo["volunteers"]) <= 14_000
+    assert 30_000 <= len(demo["volunteer_hours"]) <= 60_000
     n = demo["survey_responses"].groupby(["community_id", "wave"]).size()
     assert 27 <= n.mean() <= 33
     assert 1 <= (n < 10).sum() <= 10  # some cells to suppress
@@ -193,11 +194,99 @@ def test_cadres(demo, truth):
     assert cad.loc[cad["role"] != "secretary", "concurrent_director"].isna().all()
 
 
+def _rates(tables):
+    """Per-community rates from the written tables (any format): yearly dispute rate per 1,000
+    households (pooled), registered volunteers per resident at the end, households per community."""
+    d, cy, v = tables["disputes"], tables["community_years"], tables["volunteers"]
+    cy = cy.astype({"year": int, "households": int, "population": int})
+    n = pd.to_datetime(d["reported_on"]).dt.year.value_counts().sort_index()
+    hh = cy.groupby("year")["households"].sum()
+    pop24 = cy.loc[cy["year"] == 2024, "population"].sum()
+    return (1000 * n / hh).to_numpy(), len(v) / pop24, hh[2024] / cy["community_id"].nunique()
+
+
+def test_per_community_rates(demo, truth):
+    """A demo community looks like a city community: ~20–40 cases per 1,000 households a year,
+    ~2–4 % of residents registered (national benchmark 2.56 %, docs/design INDICATORS)."""
+    disputes, vol_share, _ = _rates(demo)
+    assert ((disputes > 20) & (disputes < 40)).all(), disputes
+    assert 0.02 < vol_share < 0.04, vol_share
+    assert truth["volunteer_registration_share_mean"] == 0.03
+    # yearly mean over never-piloted communities of their rates vs the generator's expectation;
+    # tolerance 3 x SE of a mean of 40 Poisson rates (~60 cases each: ~0.7) -> 2.5
+    c = demo["communities"]
+    never = c.loc[c["pilot"] == "false", "community_id"]
+    d = demo["disputes"][demo["disputes"]["community_id"].isin(never)]
+    cnt = d.assign(year=pd.to_datetime(d["reported_on"]).dt.year).groupby(
+        ["community_id", "year"]).size()
+    cy = demo["community_years"].astype({"year": int, "households": int})
+    cy = cy[cy["community_id"].isin(never)].set_index(["community_id", "year"])
+    rate = (1000 * cnt.reindex(cy.index, fill_value=0) / cy["households"]).groupby("year").mean()
+    for y, expected in truth["dispute_rate_never_piloted_by_year"].items():
+        assert abs(rate[int(y)] - expected) < 2.5, (y, rate[int(y)], expected)
+
+
+def test_volunteer_activity(demo, truth):
+    """Activity of volunteers registered all year vs truth.json's expectations.
+
+    Tolerances: active share 0.03 (binomial SE ~0.005 per year, inflated by the persistent
+    propensity shared across years); records per active volunteer 0.1 (Poisson SE ~0.02);
+    hours per record 0.05 (SE ~0.006)."""
+    v, h = demo["volunteers"], demo["volunteer_hours"]
+    h = h.assign(year=pd.to_datetime(h["served_on"]).dt.year)
+    rows = []
+    for y in range(2020, 2025):  # five years, vectorised within each
+        full = v[(v["registered_on"] < f"{y}-01-01") & (v["left_on"].isna() | (v["left_on"] > f"{y}-12-31"))]
+        recs = h[(h["year"] == y) & h["volunteer_id"].isin(full["volunteer_id"])]
+        per = recs.groupby("volunteer_id").size()
+        rows.append((len(full), len(per), per.sum()))
+    n_full, n_act, n_rec = np.array(rows).sum(axis=0)
+    assert abs(n_act / n_full - truth["volunteer_active_prob_full_year"]) < 0.03
+    assert abs(n_rec / n_act - truth["volunteer_records_per_active_full_year"]) < 0.1
+    assert abs(h["hours"].astype(float).mean() - truth["volunteer_hours_per_record_mean"]) < 0.05
+    # time bank: ~2-4 records per active volunteer a year, 2-4 hours each
+    per_year = h.groupby("year").size() / h.groupby("year")["volunteer_id"].nunique()
+    assert per_year.between(2, 4).all(), per_year
+
+
+def test_same_rates_at_city_scale(demo, tmp_path):
+    """City communities are bigger (hh_factor 1.6) but have the same rates as demo ones."""
+    out = synth(tmp_path / "c", scale="city", seed=5, _n_communities=120)
+    t = {n: pd.read_parquet(out / f"{n}.parquet")
+         for n in ("disputes", "community_years", "volunteers")}
+    d_city, v_city, hh_city = _rates(t)
+    d_demo, v_demo, hh_demo = _rates(demo)
+    assert ((d_city > 20) & (d_city < 40)).all(), d_city
+    assert 0.02 < v_city < 0.04
+    # same rates: within 15 % (community base rates vary log-normally, sd 0.3, over 120 / 60)
+    assert np.allclose(d_city, d_demo, rtol=0.15), (d_city, d_demo)
+    assert v_city == pytest.approx(v_demo, rel=0.15)
+    assert 1.3 < hh_city / hh_demo < 2.0  # hh_factor 1.6
+
+
+@pytest.mark.slow
+def test_city_scale_size_and_time(tmp_path):
+    """The full city: ~500,000 cases over five years from 1,000 communities, well under 60 s."""
+    import time
+
+    import pyarrow.parquet as pq
+
+    t0 = time.perf_counter()
+    out = synth(tmp_path / "city", scale="city", seed=20241)
+    assert time.perf_counter() - t0 < 60
+    rows = {n: pq.ParquetFile(out / f"{n}.parquet").metadata.num_rows
+            for n in ("communities", "disputes", "volunteers", "volunteer_hours")}
+    assert rows["communities"] == 1000
+    assert 450_000 <= rows["disputes"] <= 550_000
+    assert 200_000 <= rows["volunteers"] <= 330_000
+    assert 0.7e6 <= rows["volunteer_hours"] <= 1.5e6
+
+
 def test_volunteers(demo):
     v = demo["volunteers"]
     h = demo["volunteer_hours"]
     hours = h["hours"].astype(float)
-    assert ((hours > 0) & (hours <= 24)).all() and 1 <= hours.median() <= 4
+    assert ((hours > 0) & (hours <= 24)).all() and 2 <= hours.median() <= 4
     assert 0.1 < (v["party_member"] == "true").mean() < 0.4
     assert h["served_on"].min() >= "2020-01-01" and h["served_on"].max() <= "2024-12-31"
     j = h.merge(v, on="volunteer_id")

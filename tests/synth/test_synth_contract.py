@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 import pytest
-from synth_helpers import TABLE_NAMES
+from .synth_helpers import TABLE_NAMES
 
 from evalkit.contract import TABLES, code_map
 

@@ -1,0 +1,1 @@
+"""Tests of evalkit.synthetic (a package, so its conftest does not shadow other folders' conftest modules)."""
