@@ -105,6 +105,10 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--time", help="面板的年份列 / panel year column")
     s.add_argument("--first-treated", help="首次试点年份列 / first piloted year column")
     s.add_argument("--cluster", help="聚类列 / cluster column (default: unit)")
+    s.add_argument("--pretrend", choices=["randomization", "asymptotic"], default="randomization",
+                   help="试点前趋势检验的 p 值：随机化推断（默认，小样本下检验水平正确）或渐近卡方（同 R did）"
+                        " / pre-trend p-value: randomisation (default; right size with few pilots per cohort)"
+                        " or asymptotic chi-squared (as R's did)")
     s.add_argument("--seed", type=int, default=20241, help="随机化推断的种子 / seed for randomisation inference")
     s.add_argument("--out", metavar="FILE", help="输出文件 / output file")
     s.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")

@@ -15,7 +15,11 @@ indicator            period                       value
 ===================  ===========================  ==========================================
 
 ``category`` holds the outcome.  Below 10 piloted units the p-values come
-from randomisation inference and the note says ``few piloted units``.
+from randomisation inference and the note says ``few piloted units``.  The
+pre-trend p-value is a randomisation p-value by default (``pretrend=
+"randomization"``): the asymptotic χ² p-value of R ``did`` over-rejects with
+cohorts of a handful of units (about 19 % at a nominal 5 % on panels like the
+demo data; docs/PILOT.md); ``pretrend="asymptotic"`` gives R's p-value.
 :func:`compare` builds the panel from a Dataset (via
 ``evalkit.families.outcome_panel``) and the communities' pilot start dates;
 :func:`compare_cli` serves ``evalkit compare``.
@@ -44,7 +48,7 @@ def compare_panel(panel: pd.DataFrame, *, outcome: str, unit: str, time: str, fi
                   start: int | None = None, end: int | None = None, seed: int = 20241,
                   draws: int = 999, level: str = "city", unit_id: str = CITY_ID,
                   unit_name: str = CITY_NAME, district: str = CITY_ID,
-                  category: str | None = None) -> pd.DataFrame:
+                  category: str | None = None, pretrend: str = "randomization") -> pd.DataFrame:
     """Compare piloted with other units on a panel: DiD, staggered ATT, event study, pre-trend.
 
     Parameters
@@ -64,9 +68,16 @@ def compare_panel(panel: pd.DataFrame, *, outcome: str, unit: str, time: str, fi
     start, end
         The window (years, inclusive); default the panel's first and last year.
     seed, draws
-        Randomisation inference (used below 10 piloted units).
+        Randomisation inference (used below 10 piloted units, and for the
+        pre-trend p-value).
     level, unit_id, unit_name, district, category
         Labels of the output rows (``category`` defaults to ``outcome``).
+    pretrend
+        p-value of the ``pilot_pretrend`` row: ``"randomization"`` (default;
+        the Wald statistic referred to its randomisation distribution, correct
+        size with few units per cohort) or ``"asymptotic"`` (χ²_q, as R
+        ``did``).  ``value`` is the Wald statistic either way and the note
+        gives both p-values.
 
     Returns
     -------
@@ -87,7 +98,11 @@ def compare_panel(panel: pd.DataFrame, *, outcome: str, unit: str, time: str, fi
     pre-test (low power: Roth 2022).  With fewer than 10 piloted units the
     p_value of every row but the pre-test is a randomisation-inference
     p-value (``draws`` permutations of the first-treated years across units,
-    ``numpy.random.default_rng(seed)``).
+    ``numpy.random.default_rng(seed)``).  The pre-test's p-value is
+    :math:`(1 + \\#\\{W^*_b \\ge W\\})/(1 + B)` over ``draws`` such
+    permutations, each with its own studentised Wald statistic :math:`W^*_b`,
+    after the estimated post-period effects are removed from the piloted
+    units' outcomes (:func:`evalkit.stats.did.pretrend_test`).
 
     References
     ----------
@@ -96,6 +111,7 @@ def compare_panel(panel: pd.DataFrame, *, outcome: str, unit: str, time: str, fi
     MacKinnon, J. G. & Webb, M. D. (2017). Journal of Applied Econometrics 32(2), 233–254.
     """
     check_choice("control", control, ["never", "notyet"])
+    check_choice("pretrend", pretrend, ["randomization", "asymptotic"])
     if not isinstance(panel, pd.DataFrame):
         raise ParameterError("panel 必须是 DataFrame。", "panel must be a DataFrame.")
     if draws < 99:
@@ -156,8 +172,14 @@ def compare_panel(panel: pd.DataFrame, *, outcome: str, unit: str, time: str, fi
     for j, r in e.iloc[:-1].reset_index(drop=True).iterrows():
         add("pilot_event", int(r["key"]), r["value"], r["se"], r["ci_low"], r["ci_high"],
             ri["dynamic"]["p"][j] if few else r["p_value"], n_u)
-    pt = _did.pretrend_test(cs)
-    pt_note = (f"Wald chi2, {pt['df']} pre-period cells; low power, passing it is weak evidence "
+    pt = _did.pretrend_test(cs, method=pretrend, draws=draws, seed=seed)
+    if pretrend == "randomization":
+        how = (f"p: randomisation inference of the Wald statistic ({pt['draws']} permutations of the "
+               f"first-treated years, seed {seed}, post-pilot effects removed); asymptotic chi2 p "
+               f"(R did) = {pt['p_asymptotic']:.4g}, too small with few units per cohort")
+    else:
+        how = "p: asymptotic chi2 (as R did); it over-rejects with few units per cohort"
+    pt_note = (f"Wald chi2, {pt['df']} pre-period cells; {how}; low power, passing it is weak evidence "
                f"of parallel trends (Roth 2022)")
     if not np.isfinite(pt["statistic"]):
         pt_note = "no pre-period cells or singular covariance: not computed"
@@ -192,7 +214,8 @@ def first_piloted_year(pilot: pd.Series, pilot_start: pd.Series) -> pd.Series:
 
 
 def compare(ds, *, outcome: str, start: int, end: int, control: str = "never", level: str = "city",
-            district: str | None = None, seed: int = 20241, draws: int = 999) -> pd.DataFrame:
+            district: str | None = None, seed: int = 20241, draws: int = 999,
+            pretrend: str = "randomization") -> pd.DataFrame:
     """Pilot comparison on a Dataset for a community-level yearly indicator.
 
     Parameters
@@ -213,7 +236,10 @@ def compare(ds, *, outcome: str, start: int, end: int, control: str = "never", l
     district
         Restrict to one district (rows at level ``district``).
     seed, draws
-        Randomisation inference (below 10 piloted units).
+        Randomisation inference (below 10 piloted units, and the pre-trend p-value).
+    pretrend
+        ``"randomization"`` (default) or ``"asymptotic"`` (R ``did``'s χ²
+        p-value); see :func:`compare_panel`.
 
     Returns
     -------
@@ -233,6 +259,7 @@ def compare(ds, *, outcome: str, start: int, end: int, control: str = "never", l
     """
     check_choice("control", control, ["never", "notyet"])
     check_choice("level", level, ["city", "district"])
+    check_choice("pretrend", pretrend, ["randomization", "asymptotic"])
     if start is None or end is None:
         raise ParameterError("数据集的试点对比需要起止年份（--from 与 --to）。",
                              "A pilot comparison on a dataset needs the first and last year (--from and --to).")
@@ -261,7 +288,7 @@ def compare(ds, *, outcome: str, start: int, end: int, control: str = "never", l
         res = compare_panel(sub, outcome="value", unit="community_id", time="year",
                             first_treated="first_treated", control=control, start=start, end=end,
                             seed=seed, draws=draws, level=lvl, unit_id=uid, unit_name=uname,
-                            district=dist, category=outcome)
+                            district=dist, category=outcome, pretrend=pretrend)
         if extra:
             res["note"] = res["note"].astype("str") + "; " + extra
         return res
@@ -334,7 +361,7 @@ def explain(result: pd.DataFrame, lang: str = "zh") -> str:
              + f"（前期检验 p = {fp(pt['p_value'])}）。注意：该检验功效较低，通过检验不等于证明趋势平行。"]
         if few:
             s.append("试点社区少于 10 个，p 值来自随机化推断（把试点身份随机重新分配）；"
-                     "置信区间和前期检验基于大样本公式，此时可能偏窄，结论更不确定。")
+                     "置信区间基于大样本公式，此时可能偏窄，结论更不确定。")
         s.append("注意：试点社区并非随机选定，其他同期政策或社区差异也可能造成差别。")
     else:
         s = [f"What was compared: over {window}, the change in {outcome} of piloted communities after their "
@@ -354,8 +381,8 @@ def explain(result: pd.DataFrame, lang: str = "zh") -> str:
              "prove parallel trends."]
         if few:
             s.append("Fewer than 10 communities were piloted: p-values come from randomisation inference "
-                     "(reassigning the pilots at random); the intervals and the pre-trend test rest on "
-                     "large-sample formulas and may be too narrow, so the result is more uncertain.")
+                     "(reassigning the pilots at random); the intervals rest on large-sample formulas "
+                     "and may be too narrow, so the result is more uncertain.")
         s.append("Caveat: pilots were not chosen at random; other policies or differences between "
                  "communities may also explain a difference.")
     return "\n".join(s)
@@ -445,7 +472,7 @@ def compare_cli(args) -> int:
         result = compare_panel(panel, outcome=args.outcome, unit=args.unit, time=args.time,
                                first_treated=args.first_treated, control=args.control,
                                cluster=getattr(args, "cluster", None), start=args.start, end=args.end,
-                               seed=args.seed)
+                               seed=args.seed, pretrend=getattr(args, "pretrend", None) or "randomization")
     else:
         if not args.data:
             raise ParameterError("请给出数据集文件夹，或用 --panel 给出面板文件。",
@@ -455,7 +482,7 @@ def compare_cli(args) -> int:
         ds = load(args.data)
         result = compare(ds, outcome=args.outcome, start=args.start, end=args.end, control=args.control,
                          level="district" if args.district else "city", district=args.district,
-                         seed=args.seed)
+                         seed=args.seed, pretrend=getattr(args, "pretrend", None) or "randomization")
     if args.out:
         _write(result, args.out)
         print(f"已写出 wrote {args.out} ({len(result)} 行 rows)")
