@@ -315,6 +315,18 @@ def compare(ds, *, outcome: str, start: int, end: int, control: str = "never", l
 # --------------------------------------------------------------------------- plain words
 
 
+def _outcome_name(outcome, lang: str) -> str:
+    """The catalog's name of an indicator outcome (a panel column stays as it is)."""
+    from evalkit.exceptions import ParameterError
+    from evalkit.families.catalog import entry
+
+    try:
+        e = entry(str(outcome))
+    except ParameterError:  # not a catalog id: a column of the user's own panel
+        return str(outcome)
+    return f"{e['name_zh']}" if lang == "zh" else f"{e['name_en'].lower()}"
+
+
 def explain(result: pd.DataFrame, lang: str = "zh") -> str:
     """A few sentences for a non-statistician: what was compared, the effect, pre-trends, caveats.
 
@@ -332,7 +344,7 @@ def explain(result: pd.DataFrame, lang: str = "zh") -> str:
     att = r.loc[["pilot_att"]].iloc[0]
     did = r.loc[["pilot_did"]].iloc[0]
     pt = r.loc[["pilot_pretrend"]].iloc[0]
-    outcome, window = att["category"], att["period"]
+    outcome, window = _outcome_name(att["category"], lang), att["period"]
     note = str(att["note"])
     few = "few piloted units" in note
     ctrl_never = "never piloted" in note
@@ -349,7 +361,7 @@ def explain(result: pd.DataFrame, lang: str = "zh") -> str:
         return "—" if pd.isna(x) else ("<0.001" if x < 0.001 else f"{x:.3g}")
 
     if lang == "zh":
-        s = [f"比较内容：{window} 年间，试点社区在试点后 {outcome} 的变化，与"
+        s = [f"比较内容：{window} 年间，试点社区在试点后「{outcome}」的变化，与"
              f"{'从未试点' if ctrl_never else '尚未试点'}社区同期变化之差（双重差分）。",
              f"平均试点效应（Callaway–Sant'Anna 方法）为 {f(att['value'])}，"
              f"95% 置信区间 [{f(att['ci_low'])}, {f(att['ci_high'])}]，p = {fp(att['p_value'])}。"
