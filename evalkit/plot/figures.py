@@ -67,12 +67,19 @@ def select(data: pd.DataFrame, *, indicator: str | list[str], level: str | None 
     return out
 
 
-def _ax(ax, figsize=(7.5, 3.6)):
+def _ax(ax, figsize=(7.5, 3.6), margins: dict | None = None):
+    """A new Axes (constrained layout, or fixed ``margins`` in inches: cheaper to draw) or ``ax``."""
     import matplotlib.pyplot as plt
 
     fonts.setup()
     if ax is None:
-        _, ax = plt.subplots(figsize=figsize, layout="constrained")
+        if margins:
+            w, h = figsize
+            fig, ax = plt.subplots(figsize=figsize)
+            fig.subplots_adjust(left=margins["left"] / w, right=1 - margins.get("right", 0.25) / w,
+                                top=1 - margins.get("top", 0.35) / h, bottom=margins.get("bottom", 0.5) / h)
+        else:
+            _, ax = plt.subplots(figsize=figsize, layout="constrained")
     return ax
 
 
@@ -152,19 +159,22 @@ def dispute_trend(data: pd.DataFrame, *, unit_id: str, level: str = "district",
         first = False
     from evalkit.report.text import name
 
-    _title(ax, name(indicator, lang))
-    ax.set_ylabel(_t("rate_per_1000", lang))
+    from evalkit.report.text import unit, unit_label
+
+    _title(ax, f"{name(indicator, lang)} · {_t('observed', lang)}")
+    ax.set_ylabel(unit_label(unit(indicator), lang))
     ax.set_xlabel(_t("month", lang))
+    ax.set_ylim(bottom=0)
     ax.grid(axis="y", color="#dddddd", lw=0.6)
     ax.spines[["top", "right"]].set_visible(False)
     if len(y):
-        ax.legend(frameon=False, fontsize=8, loc="upper left")
+        ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4)
     return ax
 
 
 def unit_bars(data: pd.DataFrame, *, indicator: str, level: str = "community",
               district: str | None = None, period: str | None = None, category: str | None = None,
-              highlight: str | None = None, lang: str = "zh", max_units: int = 40, ax=None):
+              highlight: str | None = None, lang: str = "zh", max_units: int = 24, ax=None):
     """Units compared: sorted horizontal bars with their 95% intervals.
 
     Parameters
@@ -176,7 +186,9 @@ def unit_bars(data: pd.DataFrame, *, indicator: str, level: str = "community",
     highlight
         A ``unit_id`` drawn in a contrasting colour (the report's own district).
     max_units
-        At most this many bars (the highest values; the rest are dropped with a note).
+        At most this many bars: beyond it the highest and the lowest ``max_units // 2``
+        are drawn, and a gap row says how many units in the middle are left out
+        (the workbook has them all).
 
     Returns
     -------
@@ -197,17 +209,38 @@ def unit_bars(data: pd.DataFrame, *, indicator: str, level: str = "community",
     rows = select(data, indicator=indicator, level=level, district=district, period=period,
                   category=category).dropna(subset=["value"])
     rows = rows.sort_values(["value", "unit_id"], ascending=[True, True], kind="mergesort")
+    omitted = 0
     if len(rows) > max_units:
-        rows = rows.iloc[-max_units:]
-    ax = _ax(ax, figsize=(7.5, max(2.0, 0.26 * len(rows) + 0.9)))
+        half = max(1, max_units // 2)
+        omitted = len(rows) - 2 * half
+        rows = pd.concat([rows.iloc[:half], rows.iloc[-half:]])
+    n_slots = len(rows) + (1 if omitted else 0)
+    # fixed margins (room for nine-character names): constrained layout costs ~0.3 s a figure
+    ax = _ax(ax, figsize=(7.5, max(2.0, 0.26 * n_slots + 0.9)), margins={"left": 1.45, "bottom": 0.5})
     k = _scale(indicator)
     labels = rows["unit_name"].astype(str).where(rows["unit_name"].notna(), rows["unit_id"].astype(str))
     pos = np.arange(len(rows))
+    if omitted:  # a gap row between the lowest and the highest
+        half = len(rows) // 2
+        pos = np.where(pos >= half, pos + 1, pos)
     colors = [_COLORS[1] if u == highlight else _COLORS[0] for u in rows["unit_id"]]
     err = _errors(rows)
     ax.barh(pos, rows["value"].to_numpy(float) * k, color=colors, height=0.7,
-            xerr=None if err is None else err * k, error_kw={"ecolor": "#555555", "lw": 0.8, "capsize": 2})
-    ax.set_yticks(pos, labels.tolist(), fontsize=8)
+            xerr=None if err is None else err * k, error_kw={"ecolor": "#333333", "lw": 1.0, "capsize": 2.5})
+    ticks, names = list(pos), labels.tolist()
+    if omitted:
+        ticks.append(len(rows) // 2)
+        names.append(_t("omitted", lang, n=omitted))
+    ax.set_yticks(ticks, names, fontsize=9)
+    vals = rows["value"].to_numpy(float) * k
+    hi = vals if err is None else vals + err[1] * k
+    span = float(np.nanmax(hi)) if len(hi) and np.isfinite(hi).any() else 1.0
+    for yv, v, h in zip(pos, vals, hi):
+        txt = f"{v:.1f}" if abs(v) >= 10 or k == 100 else (f"{v:.2f}" if abs(v) >= 1 else f"{v:.3f}")
+        ax.text((h if np.isfinite(h) else v) + span * 0.01, yv, txt, va="center", fontsize=7.5, color="#333333")
+    ax.set_xlim(0, span * 1.12 if span > 0 else 1)
+    if len(rows):
+        ax.set_ylim(-0.6, n_slots - 0.4)
     u = unit(indicator)
     ax.set_xlabel(unit_label(u, lang) if u != "share" else _t("share", lang) + " (%)")
     _title(ax, name(indicator, lang))
@@ -256,6 +289,7 @@ def education_by_term(data: pd.DataFrame, *, unit_id: str, level: str = "distric
         ax.barh(pos, v, left=left, color=_COLORS[i % len(_COLORS)], height=0.6, label=category_label(c, lang, "education"))
         left += v
     ax.set_yticks(pos, [str(p) for p in wide.index])
+    ax.invert_yaxis()  # earliest term on top
     ax.set_xlim(0, 100)
     ax.set_xlabel(_t("share", lang) + " (%)")
     ax.set_ylabel(_t("term_year", lang))
@@ -296,7 +330,7 @@ def satisfaction_dimensions(data: pd.DataFrame, *, unit_id: str, level: str = "d
 
     ax = _ax(ax, figsize=(7.5, 3.4))
     rows = select(data, indicator=indicator, level=level, unit_id=unit_id, period=period)
-    rows = rows.dropna(subset=["value"]).sort_values("category")
+    rows = rows.dropna(subset=["value"]).sort_values(["value", "category"], kind="mergesort")
     pos = np.arange(len(rows))
     err = _errors(rows)
     ax.errorbar(rows["value"].to_numpy(float), pos, xerr=err, fmt="o", color=_COLORS[0], capsize=3,
@@ -312,7 +346,7 @@ def satisfaction_dimensions(data: pd.DataFrame, *, unit_id: str, level: str = "d
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.spines[["top", "right"]].set_visible(False)
     if len(rows):
-        ax.legend(frameon=False, fontsize=8, loc="lower right")
+        ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
     return ax
 
 
@@ -331,8 +365,8 @@ def volunteer_activity(data: pd.DataFrame, *, unit_id: str, level: str = "distri
 
     Notes
     -----
-    Shares (active rate) are drawn as percents; rates per 100 residents as is.
-    Both are on a percent-like scale, so one axis serves.
+    Shares (active rate) are drawn as percents on the left axis; an indicator
+    in another unit (registrations per 100 residents) gets the right-hand axis.
 
     References
     ----------
@@ -360,9 +394,20 @@ def yearly_trend(data: pd.DataFrame, *, indicators, unit_id: str = "all", level:
     """
     from evalkit.report.text import name
 
+    from evalkit.report.text import unit, unit_label
+
     ax = _ax(ax, figsize=(7.5, 3.2))
     inds = [indicators] if isinstance(indicators, str) else list(indicators)
+    units = list(dict.fromkeys(unit(i) for i in inds))
+    axes = {units[0]: ax} if units else {}
+    if len(units) > 1:  # a second unit gets the right-hand axis; never two units on one scale
+        axes[units[1]] = ax.twinx()
+        axes[units[1]].spines[["top"]].set_visible(False)
+    drawn = []
     for i, ind in enumerate(inds):
+        a = axes.get(unit(ind))
+        if a is None:  # a third unit: left out rather than drawn on a wrong scale
+            continue
         rows = select(data, indicator=ind, level=level, unit_id=unit_id)
         rows = rows.loc[rows["period"].astype(str).str.match(_YEAR.pattern)]
         if "category" in rows.columns:
@@ -372,16 +417,21 @@ def yearly_trend(data: pd.DataFrame, *, indicators, unit_id: str = "all", level:
             continue
         k = _scale(ind)
         x = rows["period"].astype(int).to_numpy()
-        ax.plot(x, rows["value"].to_numpy(float) * k, marker="o", color=_COLORS[i % len(_COLORS)],
-                label=name(ind, lang))
+        line, = a.plot(x, rows["value"].to_numpy(float) * k, marker="o", color=_COLORS[i % len(_COLORS)],
+                       label=name(ind, lang))
+        drawn.append(line)
         if "ci_low" in rows.columns and rows["ci_low"].notna().any():
-            ax.fill_between(x, rows["ci_low"].to_numpy(float) * k, rows["ci_high"].to_numpy(float) * k,
-                            color=_COLORS[i % len(_COLORS)], alpha=0.15, lw=0)
+            a.fill_between(x, rows["ci_low"].to_numpy(float) * k, rows["ci_high"].to_numpy(float) * k,
+                           color=_COLORS[i % len(_COLORS)], alpha=0.15, lw=0)
+    for u, a in axes.items():
+        a.set_ylabel(_t("share", lang) + " (%)" if u == "share" else unit_label(u, lang))
+        a.set_ylim(bottom=0)
     ax.set_xlabel(_t("year", lang))
     ax.xaxis.get_major_locator().set_params(integer=True)
     _title(ax, title if title is not None else " · ".join(name(i, lang) for i in inds))
     ax.grid(axis="y", color="#dddddd", lw=0.6)
-    ax.spines[["top", "right"]].set_visible(False)
-    if ax.get_legend_handles_labels()[0]:
-        ax.legend(frameon=False, fontsize=8)
+    ax.spines[["top"] + ([] if len(axes) > 1 else ["right"])].set_visible(False)
+    if drawn:
+        ax.legend(drawn, [ln.get_label() for ln in drawn], frameon=False, fontsize=8, loc="upper center",
+                  bbox_to_anchor=(0.5, -0.2), ncol=min(len(drawn), 3))
     return ax

@@ -105,8 +105,10 @@ def setup() -> str:
 
 
 def bold() -> dict:
-    """Keyword arguments for a bold title: the Debian bold face when present."""
+    """Keyword arguments for a bold title: the Debian bold face when present, else none (regular)."""
     setup()
     if bold_path() is not None:
-        return {"fontfamily": [BOLD_FAMILY, FAMILY, "DejaVu Sans"], "fontweight": "bold"}
-    return {"fontweight": "bold"}
+        # no regular-only family in the list: matplotlib would log "Failed to find font weight bold"
+        return {"fontfamily": [BOLD_FAMILY, "DejaVu Sans"], "fontweight": "bold"}
+    # no static bold CJK face: asking for bold would only log "Failed to find font weight bold"
+    return {}

@@ -81,31 +81,60 @@ def _check_args(formats, lang, jobs):
 
 
 def _compute_table(data, year):
-    """The long table of ``year`` and ``year - 1`` at every level, plus the pilot comparison."""
+    """The long table of every year of the data up to ``year`` at every level, and the pilot comparison.
+
+    Returns
+    -------
+    (DataFrame, DataFrame, Dataset)
+        The indicator table, the pilot comparison (:func:`evalkit.report.sections.compute_pilot`)
+        and the loaded dataset.
+    """
     import pandas as pd
 
     from evalkit.families import indicators
     from evalkit.families._frame import SORT_KEYS, finalize
     from evalkit.io import load
-    from evalkit.report.sections import ALL_LEVELS
+    from evalkit.report.sections import ALL_LEVELS, compute_pilot, data_years
 
     ds = load(data)
     parts = []
-    for y in (year - 1, year):
+    for y in data_years(ds, year):
         try:
             parts.append(indicators(ds, year=y, level=ALL_LEVELS))
         except Exception:
             if y == year:
                 raise
-    try:  # the pilot comparison, when that module has landed and the data allow it
-        from evalkit.pilot import compare
-
-        parts.append(compare(ds, outcome="dispute_rate"))
-    except Exception:  # noqa: BLE001 - optional section; the report says when it is absent
-        pass
     table = pd.concat(parts, ignore_index=True)
     table = table.drop_duplicates(subset=SORT_KEYS, keep="last")
-    return finalize(table), ds
+    try:
+        pilot = compute_pilot(ds, year=year)
+    except Exception:  # noqa: BLE001 - optional section; the report says when it is absent
+        pilot = pd.DataFrame()
+    return finalize(table), pilot, ds
+
+
+def font_corpus(table, meta: dict | None = None) -> str:
+    """Every character a report of this batch is expected to show (for the reduced font).
+
+    The zh/en text table, unit labels, the catalog (names, definitions,
+    benchmark scopes), the contract's code labels, the table's unit names and
+    dataset.json.  A page with a character outside it falls back to the full font.
+    """
+    import json as _json
+
+    from evalkit import contract
+    from evalkit.report import text as tx
+
+    parts = [v for pair in tx.TEXT.values() for v in pair] + [v for pair in tx._UNITS.values() for v in pair]
+    parts += [_json.dumps(e, ensure_ascii=False, default=str) for e in tx._catalog_entries().values()]
+    for v in vars(contract).values():
+        if isinstance(v, dict):
+            parts.append(_json.dumps(v, ensure_ascii=False, default=str))
+    for col in ("unit_name", "district", "unit_id", "category", "note"):
+        if col in table.columns:
+            parts += table[col].dropna().astype(str).unique().tolist()
+    parts.append(_json.dumps(meta or {}, ensure_ascii=False, default=str))
+    return "".join(sorted(set("".join(parts))))
 
 
 def _districts_of(table):
@@ -140,7 +169,8 @@ def _run_one(task: dict) -> dict:
     out = Path(task["out"])
     stem = task["stem"]
     rec = {"kind": task["kind"], "name": stem, "parameters": task["shown_parameters"], "status": "ok",
-           "outputs": [], "error": None}
+           "outputs": [], "error": None, "timings": {}}
+    tm = rec["timings"]
     work = Path(tempfile.mkdtemp(prefix=f"{stem[:20]}-", dir=out / ".work"))
     nb_tmp = work / f"{stem}.ipynb"
     finals = {ext: out / f"{stem}.{ext}" for ext in ("ipynb", "html", "xlsx", "pdf")}
@@ -157,8 +187,11 @@ def _run_one(task: dict) -> dict:
         except Exception as err:  # noqa: BLE001 - kernel died, timeout, bad notebook
             rec["status"] = "failed"
             rec["error"] = {"type": type(err).__name__, "message": str(err)[:2000], "cell_index": None}
+        tm["execute"] = round(time.perf_counter() - t0, 3)
         if rec["status"] == "ok":
             nb = nbformat.read(str(nb_tmp), as_version=4)
+            tm["cells"] = round(sum(float(c.get("metadata", {}).get("papermill", {}).get("duration") or 0)
+                                    for c in nb.cells), 3)
             try:
                 check_glyphs(nb)
             except Exception as err:  # noqa: BLE001
@@ -166,19 +199,28 @@ def _run_one(task: dict) -> dict:
                 rec["error"] = {"type": type(err).__name__, "message": str(err)[:2000], "cell_index": None}
         if rec["status"] == "ok":
             staged = {}
+            t1 = time.perf_counter()
             page = html_from_notebook(nb, title=task["title"], synthetic=task["synthetic"], lang=task["lang"],
                                       generated=task["generated"])
             if "html" in task["formats"]:
                 staged["html"] = atomic_write(work / f"{stem}.html", page)
+            tm["html"] = round(time.perf_counter() - t1, 3)
             if "pdf" in task["formats"]:
+                t1 = time.perf_counter()
                 staged["pdf"] = to_pdf(page, work / f"{stem}.pdf")
+                tm["pdf"] = round(time.perf_counter() - t1, 3)
             if "xlsx" in task["formats"] and task.get("xlsx_district") is not None:
                 import pandas as pd
 
-                t = pd.read_parquet(task["indicators_path"])
+                t1 = time.perf_counter()
                 d = task["xlsx_district"]
-                rows = t.loc[(t["district"] == d).fillna(False)] if d != "all" else t.loc[t["level"].isin(["district", "city"])]
+                flt = [("district", "==", d)] if d != "all" else [("level", "in", ["district", "city"])]
+                t = pd.read_parquet(task["indicators_path"], filters=flt)  # only this report's rows are read
+                # the report's two years (monthly rows included): what the report shows, and fast to write
+                yrs = (str(task["year"]), str(task["year"] - 1))
+                rows = t.loc[t["period"].astype(str).str[:4].isin(yrs).fillna(False)]
                 staged["xlsx"] = to_xlsx(rows, work / f"{stem}.xlsx", lang=task["lang"])
+                tm["xlsx"] = round(time.perf_counter() - t1, 3)
             staged["ipynb"] = nb_tmp
             # everything is complete in the work dir: rename into place (same file system)
             if failed_nb.exists():
@@ -276,12 +318,18 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
     meta = read_meta(data_p)
     synthetic = bool(meta.get("synthetic", False))
 
+    pilot = None
     if table is None:
-        table, _ = _compute_table(data_p, year)
+        table, pilot, _ = _compute_table(data_p, year)
     elif not isinstance(table, pd.DataFrame):
         p = Path(table)
         table = pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p, dtype={"period": str})
     ind_path = _write_parquet(table, out_p / f"indicators_{year}.parquet")
+    pilot_path = ""
+    if pilot is not None and len(pilot):
+        pilot_path = str(_write_parquet(pilot, out_p / f"pilot_{year}.parquet"))
+    elif (out_p / f"pilot_{year}.parquet").exists():
+        (out_p / f"pilot_{year}.parquet").unlink()  # stale comparison of an earlier run
 
     known = _districts_of(table)
     if districts:
@@ -301,7 +349,7 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
         if not nbp.is_file():
             raise ReportError(f"找不到报告笔记本：{nbp}", f"Report notebook not found: {nbp}")
     generated = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
-    common = dict(out=str(out_p), lang=lang, formats=fm, synthetic=synthetic, generated=generated,
+    common = dict(out=str(out_p), lang=lang, formats=fm, synthetic=synthetic, generated=generated, year=int(year),
                   indicators_path=str(ind_path), timeout=timeout)
     tasks, used = [], set()
     for d in chosen:
@@ -310,20 +358,35 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
             stem += "_"
         used.add(stem.lower())
         params = {"data_dir": str(data_p), "district": d, "year": int(year), "lang": lang,
-                  "indicators_path": str(ind_path)}
+                  "indicators_path": str(ind_path), "pilot_path": pilot_path}
         tasks.append(dict(common, kind="district", stem=stem, notebook=str(nb_d), parameters=params,
                           shown_parameters={"data_dir": str(data), "district": d, "year": int(year), "lang": lang,
-                                            "indicators_path": ind_path.name},
+                                            "indicators_path": ind_path.name,
+                                            "pilot_path": Path(pilot_path).name if pilot_path else ""},
                           title=t("title", lang, district=d, year=year), xlsx_district=d))
     if city:
-        params = {"data_dir": str(data_p), "year": int(year), "lang": lang, "indicators_path": str(ind_path)}
+        params = {"data_dir": str(data_p), "year": int(year), "lang": lang, "indicators_path": str(ind_path),
+                  "pilot_path": pilot_path}
         stem = "city_summary"
         tasks.append(dict(common, kind="city", stem="_" + stem if stem.lower() in used else stem,
                           notebook=str(nb_c), parameters=params,
                           shown_parameters={"data_dir": str(data), "year": int(year), "lang": lang,
-                                            "indicators_path": ind_path.name},
+                                            "indicators_path": ind_path.name,
+                                            "pilot_path": Path(pilot_path).name if pilot_path else ""},
                           title=t("city_title", lang, year=year), xlsx_district="all"))
 
+    # the CJK font is parsed once per batch: every page subsets this reduced copy (~100x smaller)
+    from evalkit.report.export import FONT_BASE_ENV, reduce_font
+
+    corpus = font_corpus(table if pilot is None or pilot.empty else pd.concat([table, pilot], ignore_index=True),
+                         meta)
+    corpus += "".join(str(d) for d in chosen)
+    try:
+        font_base = reduce_font(corpus)  # cached across batches by character set
+    except OSError:  # no writable cache: keep it in this batch's work folder
+        font_base = reduce_font(corpus, out_p / ".work" / "font-base.otf")
+    old_env = os.environ.get(FONT_BASE_ENV)
+    os.environ[FONT_BASE_ENV] = str(font_base)
     workers = min(jobs or os.cpu_count() or 1, len(tasks))
     results = []
     tqdm.monitor_interval = 0  # no monitor thread in a process that forks
@@ -346,7 +409,6 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
                     bar.update(1)
     finally:
         bar.close()
-        shutil.rmtree(out_p / ".work", ignore_errors=True)
 
     order = {task["stem"]: i for i, task in enumerate(tasks)}
     results.sort(key=lambda r: order[r["name"]])
@@ -357,11 +419,26 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
         "dataset": {"path": str(data), "sha256": data_hash(data_p), "synthetic": synthetic,
                     "source": meta.get("source"), "as_of": meta.get("as_of")},
         "indicators": {"path": ind_path.name, "sha256": sha256_file(ind_path), "rows": int(len(table))},
+        "pilot": ({"path": Path(pilot_path).name, "sha256": sha256_file(pilot_path), "rows": int(len(pilot))}
+                  if pilot_path else None),
         "versions": versions(), "jobs": workers, "reports": reports, "city_summary": city_rec,
         "duration": round(time.perf_counter() - t_start, 3),
     }
     write_manifest(out_p / "manifest.json", manifest)
-    write_index(out_p, manifest, lang=lang, generated=generated)
+    try:
+        try:
+            from evalkit.report.sections import ReportData, city_ranks_html
+
+            summary = city_ranks_html(ReportData(table=table, district=None, year=int(year), lang=lang)).data
+        except Exception:  # noqa: BLE001 - the index still lists the reports
+            summary = ""
+        write_index(out_p, manifest, lang=lang, generated=generated, summary_html=summary)
+    finally:
+        if old_env is None:
+            os.environ.pop(FONT_BASE_ENV, None)
+        else:
+            os.environ[FONT_BASE_ENV] = old_env
+        shutil.rmtree(out_p / ".work", ignore_errors=True)
     n_failed = sum(r["status"] != "ok" for r in results)
     print(t("batch_summary", lang, ok=len(results) - n_failed, total=len(results), failed=n_failed,
             seconds=time.perf_counter() - t_start, out=str(out)))

@@ -50,6 +50,8 @@ class ReportData:
         The loaded Dataset (restricted to the district when the loader allows), or None.
     missing_tables, warnings
         Tables absent from the dataset; load-time problems as text.
+    pilot
+        The pilot comparison of the batch (:func:`compute_pilot`), or None.
     """
 
     table: pd.DataFrame
@@ -61,6 +63,7 @@ class ReportData:
     missing_tables: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     min_n: int = 10
+    pilot: pd.DataFrame | None = None
 
     @property
     def period(self) -> str:
@@ -91,8 +94,137 @@ def _load(data_dir, district):
         return load(data_dir)
 
 
+def _problem_text(w, lang: str) -> str:
+    """One load-time problem as a sentence in ``lang`` (never a raw repr)."""
+    if hasattr(w, "to_text"):
+        return w.to_text(lang)
+    msg = getattr(w, f"message_{lang}", None)
+    if msg:
+        where = getattr(w, "table", None)
+        if where and lang == "zh":
+            from evalkit.contract import TABLES
+
+            where = getattr(TABLES.get(where), "zh", where)
+        pre = f"{where}：" if where and lang == "zh" else (f"{where}: " if where else "")
+        return pre + str(msg)
+    return str(w)
+
+
+def _read_table(path, district: str | None = None, *, restrict: bool = False) -> pd.DataFrame:
+    """Read a long table; with ``restrict`` only the rows a report of ``district`` shows.
+
+    A district report needs its own rows (communities, streets, the district)
+    and every district's and the city's rows (ranks, comparisons); the city
+    summary needs the district and city rows.  Parquet is filtered while
+    reading, so a province-sized table is never held whole by a report.
+    """
+    p = Path(path)
+    wanted = [[("level", "in", ["district", "city"])]]
+    if district:
+        wanted.append([("district", "==", district)])
+    if p.suffix == ".parquet":
+        return pd.read_parquet(p, filters=wanted if restrict else None)
+    t = pd.read_csv(p, dtype={"period": str, "district": str, "unit_id": str})
+    if restrict:
+        keep = t["level"].isin(["district", "city"])
+        if district:
+            keep |= (t["district"] == district).fillna(False)
+        t = t.loc[keep].reset_index(drop=True)
+    return t
+
+
+def data_years(ds, year: int) -> list[int]:
+    """The years a report covers: from the first year with disputes (or ``year - 1``) to ``year``."""
+    first = year - 1
+    try:
+        d = ds.tables["disputes"]["reported_on"]
+        y0 = pd.to_datetime(d).dt.year.min()
+        if pd.notna(y0):
+            first = min(first, int(y0))
+    except (AttributeError, KeyError, TypeError, ValueError):
+        pass
+    return list(range(max(first, year - 9), year + 1))
+
+
+def compute_pilot(ds, *, year: int, outcome: str = "dispute_rate", districts=None, seed: int = 20241,
+                  draws: int = 999) -> pd.DataFrame:
+    """The pilot comparison for the city and each district, once, as one long table.
+
+    Parameters
+    ----------
+    ds
+        The loaded Dataset (every district).
+    year
+        Last year of the window; the first is the first year of the data (:func:`data_years`).
+    outcome
+        The outcome indicator (community-level yearly values).
+    districts
+        Districts to compare within (default: every district of the register).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of :func:`evalkit.pilot.compare` at level ``city`` and ``district``;
+        a district whose comparison cannot be estimated gets one row
+        ``indicator = "pilot_error"`` whose ``note`` holds the reason (zh, then en
+        after a newline).  Empty when the dataset has no pilot data at all.
+
+    Notes
+    -----
+    Computed once per batch and passed to every notebook (``pilot_path``), so
+    no report fits a model.  See :func:`evalkit.pilot.compare` for the
+    estimators (Callaway–Sant'Anna ATT, TWFE DiD, pre-trend Wald test).
+
+    References
+    ----------
+    Callaway, B. & Sant'Anna, P. H. C. (2021). Difference-in-differences with
+    multiple time periods. *Journal of Econometrics* 225(2), 200–230.
+    """
+    from evalkit.exceptions import EvalkitError
+    from evalkit.families._frame import finalize
+
+    try:
+        from evalkit.pilot import compare
+    except ImportError:
+        return pd.DataFrame()
+    years = data_years(ds, year)
+    start, end = years[0], years[-1]
+    if start >= end:
+        return pd.DataFrame()
+    from evalkit.pilot import explain
+
+    def with_text(res):
+        # the plain-language paragraphs, precomputed so that no report imports the estimators
+        rows = []
+        r0 = res.iloc[0]
+        for lang in ("zh", "en"):
+            rows.append({"indicator": "pilot_text", "level": r0["level"], "unit_id": r0["unit_id"],
+                         "unit_name": r0["unit_name"], "district": r0["district"], "period": r0["period"],
+                         "category": lang, "note": explain(_translated(res, lang), lang=lang)})
+        return pd.concat([res, pd.DataFrame(rows)], ignore_index=True)
+
+    parts = []
+    try:
+        parts.append(with_text(compare(ds, outcome=outcome, start=start, end=end, level="city", seed=seed,
+                                       draws=draws)))
+    except EvalkitError:
+        return pd.DataFrame()
+    if districts is None:
+        districts = sorted(ds["communities"]["district"].dropna().astype(str).unique())
+    for d in districts:
+        try:
+            parts.append(with_text(compare(ds, outcome=outcome, start=start, end=end, level="district",
+                                           district=d, seed=seed, draws=draws)))
+        except EvalkitError as err:
+            zh, en = getattr(err, "zh", str(err)), getattr(err, "en", str(err))
+            parts.append(pd.DataFrame([{"indicator": "pilot_error", "level": "district", "unit_id": d,
+                                        "unit_name": d, "district": d, "period": f"{start}-{end}",
+                                        "category": outcome, "note": f"{zh}\n{en}"}]))
+    return finalize(pd.concat(parts, ignore_index=True))
+
+
 def prepare(data_dir: str, *, district: str | None, year: int, lang: str = "zh",
-            indicators_path: str = "", min_n: int = 10) -> ReportData:
+            indicators_path: str = "", pilot_path: str = "", min_n: int = 10) -> ReportData:
     """Gather what a report needs: the indicator table, dataset.json and the dataset.
 
     Parameters
@@ -104,6 +236,9 @@ def prepare(data_dir: str, *, district: str | None, year: int, lang: str = "zh",
     indicators_path
         The precomputed long table (Parquet/CSV) written by the batch; when empty
         the table is computed here with :func:`evalkit.indicators` (all levels).
+    pilot_path
+        The precomputed pilot comparison (:func:`compute_pilot`); when empty and
+        ``indicators_path`` is empty too, it is computed here.
 
     Returns
     -------
@@ -119,9 +254,9 @@ def prepare(data_dir: str, *, district: str | None, year: int, lang: str = "zh",
         ds = _load(data_dir, district)
     except EvalkitError as err:
         warns.append(str(err))
+    pilot = _read_table(pilot_path) if pilot_path else None
     if indicators_path:
-        p = Path(indicators_path)
-        table = pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p, dtype={"period": str})
+        table = _read_table(indicators_path, district, restrict=district != "")
     else:
         if ds is None:
             raise ReportError("无法读取数据集，也没有预先计算的指标表（indicators_path）。",
@@ -129,7 +264,10 @@ def prepare(data_dir: str, *, district: str | None, year: int, lang: str = "zh",
         from evalkit.families import indicators
 
         full = _load(data_dir, None)  # ranks need every district
-        table = indicators(full, year=year, level=ALL_LEVELS)
+        table = pd.concat([indicators(full, year=y, level=ALL_LEVELS) for y in data_years(full, year)],
+                          ignore_index=True)
+        if pilot is None:
+            pilot = compute_pilot(full, year=year)
     if district == "":  # the first district (explore, quick looks)
         d = table.loc[table["level"] == "district", "unit_id"].dropna()
         district = str(sorted(d.unique())[0]) if len(d) else None
@@ -139,9 +277,9 @@ def prepare(data_dir: str, *, district: str | None, year: int, lang: str = "zh",
 
         missing = [n for n in TABLES if n not in getattr(ds, "tables", {})]
         for w in getattr(ds, "warnings", []) or []:
-            warns.append(w.to_text(lang) if hasattr(w, "to_text") else str(w))
+            warns.append(_problem_text(w, lang))
     return ReportData(table=table, district=district, year=year, lang=lang, meta=meta, ds=ds,
-                      missing_tables=missing, warnings=warns, min_n=min_n)
+                      missing_tables=missing, warnings=warns, min_n=min_n, pilot=pilot)
 
 
 def show(obj, *, dpi: int = 110):
@@ -154,7 +292,8 @@ def show(obj, *, dpi: int = 110):
 
     fig = obj.figure if hasattr(obj, "figure") and obj.figure is not None else obj
     buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None})
+    # fast zlib level: ~40% less time per figure for ~3% larger files
+    fig.savefig(buf, format="png", dpi=dpi, metadata={"Software": None}, pil_kwargs={"compress_level": 1})
     plt.close(fig)
     display(Image(data=buf.getvalue(), format="png"))
 
@@ -264,7 +403,8 @@ def headline(rd: ReportData, *, unit_id: str | None = None, level: str = "distri
         last, _ = _value_of(table, ind, lvl, uid, str(rd.year - 1))
         if math.isnan(v) and math.isnan(last):
             continue
-        rank, of = _rank(table, ind, rd.period, uid) if lvl == "district" else (None, 0)
+        directional = tx.direction(ind) in ("higher_better", "lower_better")
+        rank, of = _rank(table, ind, rd.period, uid) if lvl == "district" and directional else (None, 0)
         tgt = _target_for(targets, ind, lvl, uid, rd.year)
         d = tx.direction(ind)
         met = None
@@ -308,7 +448,7 @@ def headline_html(rd: ReportData, hl: pd.DataFrame | None = None):
         row = [esc(r.name), esc(tx.fmt_value(r.value, r.unit, lang)), esc(tx.fmt_value(r.last, r.unit, lang)),
                esc(tx.fmt_change(r.value, r.last, r.unit, lang))]
         if rd.district:
-            row.append(esc(tx.t("rank_of", lang, rank=r.rank, of=r.of)) if r.rank else "—")
+            row.append(esc(tx.t("rank_of", lang, rank=int(r.rank), of=int(r.of))) if pd.notna(r.rank) and r.rank else "—")
         if has_t:
             if r.met is None:
                 row += ["—", "—"]
@@ -320,12 +460,12 @@ def headline_html(rd: ReportData, hl: pd.DataFrame | None = None):
                         f'<span class="{cls}">{esc(word)}</span>' + ("" if r.met else " " + esc(tx.t("by", lang, gap=gap)))]
         if has_b:
             row.append("—" if r.benchmark is None or pd.isna(r.benchmark) else
-                       esc(tx.fmt_value(r.benchmark, r.unit, lang) + (f"（{r.benchmark_scope}）" if r.benchmark_scope else "")))
+                       esc(tx.fmt_value(r.benchmark, r.unit, lang) + ((f"（{r.benchmark_scope}）" if lang == "zh" else f" ({r.benchmark_scope})") if r.benchmark_scope else "")))
         body.append(row)
     return HTML(_table_html(header, body))
 
 
-def findings(rd: ReportData, hl: pd.DataFrame | None = None, *, max_sentences: int = 5) -> list[str]:
+def findings(rd: ReportData, hl: pd.DataFrame | None = None, *, max_sentences: int = 6) -> list[str]:
     """Plain-language findings generated from the numbers.
 
     The two largest relative changes on last year, the district's best rank,
@@ -364,12 +504,21 @@ def findings(rd: ReportData, hl: pd.DataFrame | None = None, *, max_sentences: i
     met = hl.dropna(subset=["met"])
     if len(met):
         out.append(tx.t("f_target", lang, met=int(met["met"].astype(bool).sum()), total=len(met)))
-    p = pilot_rows(rd)
-    if len(p):
-        r = p.iloc[0]
-        f = lambda x: "—" if pd.isna(x) else f"{x:.3g}"  # noqa: E731
-        out.append(tx.t("f_pilot", lang, name=tx.name(str(r["category"]), lang), value=f(r["value"]),
-                        lo=f(r["ci_low"]), hi=f(r["ci_high"]), p=f(r["p_value"])))
+    p = pilot_rows(rd) if pilot_result(rd)[1] is None else pd.DataFrame()
+    att = p.loc[p["indicator"] == "pilot_att"] if len(p) else p
+    if len(att) and pd.notna(att["value"].iloc[0]):
+        r = att.iloc[0]
+        u = tx.unit(str(r["category"]))
+        nm = tx.name(str(r["category"]), lang)
+        sig = pd.notna(r["p_value"]) and r["p_value"] < 0.05
+        v = float(r["value"])
+        fv = lambda x: tx.fmt_value(x, u, lang) if u != "share" else f"{100 * x:.1f} " + (  # noqa: E731
+            "个百分点" if lang == "zh" else "points")
+        if sig:
+            out.append(tx.t("f_pilot_sig", lang, name=nm, value=fv(abs(v)), dir=tx.t("lower" if v < 0 else "higher", lang),
+                            lo=fv(r["ci_low"]), hi=fv(r["ci_high"])))
+        else:
+            out.append(tx.t("f_pilot_ns", lang, name=nm, value=fv(v), lo=fv(r["ci_low"]), hi=fv(r["ci_high"])))
     return out[:max_sentences] if out else [tx.t("f_none", lang)]
 
 
@@ -379,32 +528,95 @@ def findings_html(rd: ReportData, hl=None):
     return HTML('<ul class="findings">' + "".join(f"<li>{esc(s)}</li>" for s in findings(rd, hl)) + "</ul>")
 
 
+def pilot_result(rd: ReportData) -> tuple[pd.DataFrame, str | None]:
+    """The pilot comparison the report shows, and why the district's own is missing.
+
+    Returns
+    -------
+    (DataFrame, str or None)
+        The rows of one unit (the district's own comparison when it could be
+        estimated, else the city's), and None or the reason (in ``rd.lang``) the
+        district's own comparison could not be estimated.
+    """
+    p = rd.pilot
+    if p is None or len(p) == 0:
+        # an older batch put the pilot rows into the indicator table
+        t = rd.table
+        p = t.loc[t["indicator"].astype(str).str.startswith("pilot_")]
+    if p is None or len(p) == 0:
+        return pd.DataFrame(), None
+    city = p.loc[p["level"] == "city"]
+    if not rd.district:
+        return city, None
+    own = p.loc[(p["level"] == "district") & (p["unit_id"] == rd.district)]
+    if len(own) and (own["indicator"] == "pilot_att").any():
+        return own, None
+    why = ""
+    err = own.loc[own["indicator"] == "pilot_error", "note"]
+    if len(err):
+        zh, _, en = str(err.iloc[0]).partition("\n")
+        why = (zh if rd.lang == "zh" else (en or zh)).rstrip("。.")
+    return city, why or ("试点数据不足" if rd.lang == "zh" else "too few pilot data")
+
+
 def pilot_rows(rd: ReportData) -> pd.DataFrame:
-    """Pilot comparison rows (``pilot_did``, then ``pilot_att``) of the district or the city."""
-    t = rd.table
-    p = t.loc[t["indicator"].isin(["pilot_att", "pilot_did"])]
-    if rd.district:
-        own = p.loc[p["district"] == rd.district]
-        p = own if len(own) else p.loc[p["level"] == "city"]
-    order = {"pilot_att": 0, "pilot_did": 1}
-    return p.assign(_o=p["indicator"].map(order)).sort_values(["_o", "category"]).drop(columns="_o")
+    """The headline pilot rows (ATT, DiD, pre-trend) the report shows."""
+    p, _ = pilot_result(rd)
+    if p.empty:
+        return p
+    order = {"pilot_att": 0, "pilot_did": 1, "pilot_pretrend": 2}
+    p = p.loc[p["indicator"].isin(order)]
+    return p.assign(_o=p["indicator"].map(order)).sort_values("_o").drop(columns="_o")
+
+
+def _fp(x) -> str:
+    return "—" if pd.isna(x) else ("<0.001" if x < 0.001 else f"{x:.3f}")
+
+
+def _fe(x) -> str:
+    return "—" if pd.isna(x) else f"{x:.2f}"
 
 
 def pilot_html(rd: ReportData):
-    """The pilot comparison table, or a sentence saying there is none."""
+    """The pilot comparison table (ATT, DiD, pre-trend test), or a sentence saying there is none."""
     from IPython.display import HTML
 
     lang = rd.lang
     p = pilot_rows(rd)
     if p.empty:
         return HTML(_h("p", esc(tx.t("no_pilot", lang))))
-    f = lambda x: "—" if pd.isna(x) else f"{x:.3g}"  # noqa: E731
-    body = [[esc(tx.name(r.indicator, lang)), esc(tx.name(str(r.category), lang)), esc(str(r.period)),
-             f(r.value), f"{f(r.ci_low)} – {f(r.ci_high)}", f(r.p_value), esc("" if pd.isna(r.note) else str(r.note))]
-            for r in p.itertuples()]
-    header = (["方法", "结果指标", "窗口", "估计值", "95% 置信区间", "p 值", "备注"] if lang == "zh" else
-              ["Method", "Outcome", "Window", "Estimate", "95% interval", "p", "Note"])
+    body = []
+    for r in p.itertuples():
+        label = tx.t(f"{r.indicator}_label", lang)
+        outcome = tx.name(str(r.category), lang)
+        if r.indicator == "pilot_pretrend":
+            est, ci = ("—" if pd.isna(r.value) else f"χ² = {_fe(r.value)}"), "—"
+        else:
+            est, ci = _fe(r.value), f"{_fe(r.ci_low)} – {_fe(r.ci_high)}"
+        body.append([esc(label), esc(outcome), esc(str(r.period)), esc(est), esc(ci), esc(_fp(r.p_value)),
+                     esc("—" if pd.isna(r.n) else str(int(r.n)))])
+    header = [tx.t(k, lang) for k in ("col_method", "col_outcome", "col_window", "col_estimate", "col_interval",
+                                      "col_p", "col_n")]
     return HTML(_table_html(header, body))
+
+
+def _translated(result: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The result with the outcome id replaced by its catalog name (for explain and the plot title)."""
+    cat = result["category"].astype("object")
+    return result.assign(category=cat.map(lambda c: tx.name(str(c), lang) if pd.notna(c) else c))
+
+
+def pilot_explain(rd: ReportData) -> str:
+    """The plain-language paragraph of :func:`evalkit.pilot.explain` (outcome named in ``rd.lang``)."""
+    p, _ = pilot_result(rd)
+    if p.empty or not (p["indicator"] == "pilot_att").any():
+        return ""
+    pre = p.loc[(p["indicator"] == "pilot_text") & (p["category"] == rd.lang), "note"]
+    if len(pre):  # precomputed by the batch (compute_pilot)
+        return str(pre.iloc[0])
+    from evalkit.pilot import explain
+
+    return explain(_translated(p, rd.lang), lang=rd.lang)
 
 
 def family_present(rd: ReportData, family: str) -> bool:
@@ -433,10 +645,22 @@ def quality_html(rd: ReportData):
     elif rd.ds is not None:
         parts.append(_h("p", esc(tx.t("no_warnings", lang))))
     t = rd.table
-    sup = t["suppressed"].fillna(False).astype(bool)
+    sup = t["suppressed"].fillna(False).astype(bool) & (t["period"].astype(str) == rd.period).fillna(False)
     if rd.district:
         sup &= (t["district"] == rd.district).fillna(False)
-    parts.append(_h("p", esc(tx.t("suppressed", lang, min_n=rd.min_n, n=int(sup.sum())))))
+    n_sup = int(sup.sum())
+    if n_sup == 0:
+        parts.append(_h("p", esc(tx.t("suppressed_none", lang, min_n=rd.min_n))))
+    else:
+        parts.append(_h("p", esc(tx.t("suppressed", lang, min_n=rd.min_n, n=n_sup))))
+        rows = t.loc[sup].sort_values(["indicator", "level", "unit_id"]).head(40)
+        items = []
+        for r in rows.itertuples():
+            cat = "" if pd.isna(r.category) else " · " + tx.category_label(r.category, lang)
+            n = "—" if pd.isna(r.n) else str(int(r.n))
+            items.append(f"<li>{esc(tx.name(r.indicator, lang) + cat)} · {esc(str(r.unit_name))} · "
+                         f"{esc(str(r.period))} · n = {esc(n)}</li>")
+        parts.append(_h("p", esc(tx.t("suppressed_list", lang))) + "<ul>" + "".join(items) + "</ul>")
     return HTML("".join(parts))
 
 
@@ -490,11 +714,16 @@ def city_ranks_html(rd: ReportData):
         row = [esc(u)]
         for i in inds:
             v = vals.get((i, u), math.nan)
-            rk, of = _rank(t, i, rd.period, u)
+            rk, of = _rank(t, i, rd.period, u) if tx.direction(i) in ("higher_better", "lower_better") else (None, 0)
             row.append(esc(tx.fmt_value(v, tx.unit(i), lang)) + (f' <span class="rank">({rk}/{of})</span>' if rk else ""))
         body.append(row)
     del ranks
-    return HTML(_table_html(header, body))
+    c = _plain(t.loc[(t["level"] == "city") & (t["period"] == rd.period) & t["indicator"].isin(inds)])
+    cv = dict(zip(c["indicator"], c["value"]))
+    body.append([f"<strong>{esc(tx.t('city_row', lang))}</strong>"]
+                + [f"<strong>{esc(tx.fmt_value(cv.get(i, math.nan), tx.unit(i), lang))}</strong>" for i in inds])
+    note = _h("p", esc(tx.t("rank_note", lang)), "note")
+    return HTML(_table_html(header, body, "data wide") + note)
 
 
 FAMILIES = ("disputes", "volunteers", "cadres", "satisfaction", "organisation")
@@ -584,18 +813,38 @@ def streets_section(rd: ReportData, *, max_plots: int = 3) -> None:
 
 
 def pilot_section(rd: ReportData) -> None:
-    """Display the pilot comparison table and, when evalkit.plot.event exists, the event study."""
-    from IPython.display import display
+    """Display the pilot comparison: scope, plain-language paragraph, table, event study, pre-trend caveat.
 
+    When the district's own comparison cannot be estimated (too few piloted
+    or comparison communities) a sentence says so and the city's is shown.
+    """
+    from IPython.display import HTML, display
+
+    lang = rd.lang
+    p, why = pilot_result(rd)
+    if p.empty or not (p["indicator"] == "pilot_att").any():
+        display(HTML(_h("p", esc(tx.t("no_pilot", lang)))))
+        return
+    if why:
+        display(HTML(_h("p", esc(tx.t("no_pilot_district", lang, why=why)), "note")))
+    else:
+        display(HTML(_h("p", esc(tx.t("pilot_scope_district" if rd.district else "pilot_scope_city", lang)))))
+    text = pilot_explain(rd)
+    if text:
+        display(HTML('<div class="explain">' + "".join(_h("p", esc(s)) for s in text.split("\n") if s.strip())
+                     + "</div>"))
     display(pilot_html(rd))
-    ev = rd.table.loc[rd.table["indicator"] == "pilot_event"]
-    if ev.empty:
-        return
-    try:
+    ev = p.loc[p["indicator"] == "pilot_event"]
+    if len(ev):
         from evalkit.plot.event import event_study
-    except ImportError:
-        return
-    show(event_study(ev, lang=rd.lang))
+
+        show(event_study(_translated(ev, lang), lang=lang))
+    pt = p.loc[p["indicator"] == "pilot_pretrend"]
+    if len(pt):
+        pv = pt["p_value"].iloc[0]
+        verdict = "pretrend_untested" if pd.isna(pv) else ("pretrend_ok" if pv >= 0.05 else "pretrend_bad")
+        display(HTML(_h("p", esc(tx.t("pilot_pretrend_caveat", lang, p=_fp(pv), verdict=tx.t(verdict, lang))),
+                        "note")))
 
 
 def city_rank_indicators(rd: ReportData, *, max_plots: int = 4) -> list[str]:

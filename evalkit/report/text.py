@@ -41,6 +41,12 @@ TEXT: dict[str, tuple[str, str]] = {
     "city_sec_table": ("一、各区比较", "1. Districts side by side"),
     "city_sec_ranks": ("二、各区排名", "2. Ranks"),
     "city_sec_trends": ("三、全市趋势", "3. The city's trends"),
+    "city_row": ("全市", "City"),
+    "rank_note": ("括号内为在各区中的排名（第 1 名为最好；描述性指标不排名）。",
+                  "In brackets: rank among the districts (1 = best; descriptive indicators are not ranked)."),
+    "index_source": ("数据来源：{source}；数据截止：{as_of}。", "Data source: {source}; data as of {as_of}."),
+    "index_table": ("各区主要指标", "Headline figures by district"),
+    "city_sec_pilot": ("四、试点对比", "4. Pilot comparison"),
     # table headers
     "col_indicator": ("指标", "Indicator"),
     "col_value": ("本年", "This year"),
@@ -79,7 +85,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "year": ("年份", "Year"),
     "event_time": ("相对试点开始的年数", "Years relative to pilot start"),
     # findings
-    "f_up": ("{name}由上年的 {last} 变为 {value}，{dir}{pct}。",
+    "f_up": ("{name}由上年的 {last} 变为 {value}，{dir} {pct}。",
              "{name} went from {last} last year to {value}, {dir} {pct}."),
     "rise": ("上升", "up"),
     "fall": ("下降", "down"),
@@ -101,6 +107,47 @@ TEXT: dict[str, tuple[str, str]] = {
     "no_loader": ("原始数据未能读取，数据质量检查从略。", "The raw data could not be read; the data-quality checks are left out."),
     "no_pilot": ("本次未做试点对比（缺少试点数据或对比模块）。",
                  "No pilot comparison was made (no pilot data or comparison module)."),
+    "no_pilot_district": ("本区试点社区或对照社区太少（{why}），无法单独估计试点效应；下面给出全市的试点对比作参考。",
+                          "This district has too few piloted or comparison communities ({why}) to estimate the "
+                          "pilot effect on its own; the city-wide comparison is shown instead for reference."),
+    "pilot_scope_city": ("以下为全市所有社区的试点对比。", "The comparison below covers every community of the city."),
+    "pilot_scope_district": ("以下仅比较本区社区：试点社区与本区未试点社区。",
+                             "The comparison below covers this district's communities only: piloted against the "
+                             "district's other communities."),
+    "pilot_pretrend_caveat": ("读图：试点开始前（灰色）各点应接近 0，否则两组在试点前已有差异。前期趋势检验 p = {p}，{verdict}",
+                              "Reading the plot: the points before the pilot (grey) should lie near 0; otherwise the "
+                              "groups differed before the pilots. Pre-trend test p = {p}: {verdict}"),
+    "pretrend_ok": ("未见明显的试点前差异（但该检验功效低）。", "no clear difference before the pilots (but the test has low power)."),
+    "pretrend_untested": ("试点前可比较的年份太少，无法检验；请直接看图中试点前各点是否接近 0。",
+                          "too few years before the pilots to test it; judge from the grey points in the plot."),
+    "pretrend_bad": ("试点前两组走势已有差异，试点效应的估计可能有偏，请谨慎解读。",
+                     "the groups already differed before the pilots, so the effect estimate may be biased; "
+                     "read it with care."),
+    "col_method": ("方法", "Method"),
+    "col_outcome": ("结果指标", "Outcome"),
+    "col_window": ("时间窗口", "Window"),
+    "col_estimate": ("估计值", "Estimate"),
+    "col_interval": ("95% 置信区间", "95% interval"),
+    "col_p": ("p 值", "p"),
+    "pilot_att_label": ("平均试点效应（Callaway–Sant'Anna）", "Average pilot effect (Callaway–Sant'Anna)"),
+    "pilot_did_label": ("双向固定效应双重差分", "Two-way fixed-effects DiD"),
+    "pilot_pretrend_label": ("前期趋势检验（Wald χ²）", "Pre-trend test (Wald χ²)"),
+    "f_pilot_sig": ("试点对比：试点社区的{name}比对照社区平均{dir} {value}（95% 置信区间 {lo} 至 {hi}），在 5% 水平上统计显著。",
+                    "Pilot comparison: {name} in piloted communities is {value} {dir} than in the comparison "
+                    "communities (95% interval {lo} to {hi}), significant at the 5% level."),
+    "f_pilot_ns": ("试点对比：试点社区与对照社区的{name}差异为 {value}（95% 置信区间 {lo} 至 {hi}），不显著，不能排除没有效应。",
+                   "Pilot comparison: the difference in {name} between piloted and comparison communities is "
+                   "{value} (95% interval {lo} to {hi}), not significant: no effect cannot be ruled out."),
+    "lower": ("低", "lower"),
+    "higher": ("高", "higher"),
+    "suppressed_list": ("隐去的单元格（指标 · 单位 · 时期 · 样本量）：", "Suppressed cells (indicator · unit · period · n):"),
+    "suppressed_none": ("本报告没有因样本量不足而隐去的单元格（调查类指标受访者均不少于 {min_n} 人）。",
+                        "No cell of this report is suppressed (every survey indicator has at least {min_n} respondents)."),
+    "warning_rows": ("（{count} 行）", " ({count} rows)"),
+    "monthly_rate": ("每千户·当月", "per 1,000 hh / month"),
+    "omitted": ("…… 中间 {n} 个从略 ……", "… {n} in the middle left out …"),
+    "bars_note": ("条形为点估计，细线为 95% 置信区间；灰色虚线为本区（或全市）总体水平。",
+                  "Bars are estimates, thin lines 95% intervals; the grey dashed line is the district (or city) as a whole."),
     # methods
     "methods": (
         "指标定义见下表。调查类指标采用基于抽样设计的估计（泰勒线性化，考虑分层、初级抽样单元与有限总体校正），"
@@ -128,6 +175,11 @@ _UNITS: dict[str, tuple[str, str]] = {
     "per_1000_households": ("每千户", "per 1,000 households"),
     "per_100_residents": ("每百人", "per 100 residents"),
     "per_10k_residents": ("每万人", "per 10,000 residents"),
+    "per_10000_residents": ("每万人", "per 10,000 residents"),
+    "per_1000_households_per_year": ("每千户·每年", "per 1,000 households per year"),
+    "hours_per_resident": ("小时/人", "hours per resident"),
+    "hours_per_volunteer": ("小时/人", "hours per volunteer"),
+    "households_per_worker": ("户/人", "households per worker"),
     "share": ("%", "%"),
     "share_points": ("百分点", "points"),
     "index_0_100": ("分", "points"),
@@ -223,8 +275,11 @@ def fmt_value(value, unit_: str, lang: str = "zh", *, digits: int | None = None)
         return f"{100 * v:.{1 if digits is None else digits}f}%"
     if unit_ == "count":
         return f"{v:,.0f}"
-    d = digits if digits is not None else (1 if abs(v) >= 10 else 2)
-    return f"{v:,.{d}f}"
+    if digits is None:
+        a = abs(v)
+        # about three significant figures, never more than three decimals
+        digits = 0 if a >= 1000 else 1 if a >= 10 else 2 if a >= 1 or a == 0 else min(3, 1 - math.floor(math.log10(a)))
+    return f"{v:,.{digits}f}"
 
 
 def fmt_change(value, last, unit_: str, lang: str = "zh") -> str:

@@ -111,7 +111,18 @@ def test_satisfaction_dimensions(long_table):
 
 def test_volunteer_activity_and_yearly(long_table):
     ax = ep.volunteer_activity(long_table, unit_id="南山区", level="district", lang="zh")
-    assert len(ax.lines) == 2
+    # two indicators in two units: one line per axis, never two units on one scale
+    axes = ax.figure.axes
+    assert len(axes) == 2 and sum(len(a.lines) for a in axes) == 2
+    assert {a.get_ylabel() for a in axes} == {"每百人", "占比 (%)"}
+    # the active rate (a share) is drawn in percent: 100 x the table's values
+    from evalkit.plot.figures import select
+
+    act = select(long_table, indicator="volunteer_active_rate", level="district", unit_id="南山区")
+    share_ax = next(a for a in axes if a.get_ylabel() == "占比 (%)")
+    import numpy as np
+
+    np.testing.assert_allclose(sorted(share_ax.lines[0].get_ydata()), sorted(act["value"] * 100), rtol=1e-12)
     _render_no_glyph_warning(ax)
 
 
@@ -120,3 +131,24 @@ def test_bad_input_is_an_evalkit_error():
 
     with pytest.raises(ParameterError):
         ep.unit_bars([1, 2], indicator="x")
+
+
+def test_unit_bars_many_units_keeps_both_ends_and_says_how_many_are_left_out(long_table):
+    import numpy as np
+    import pandas as pd
+
+    base = long_table.loc[(long_table["indicator"] == "dispute_rate") & (long_table["level"] == "community")
+                          & (long_table["period"] == "2024")].iloc[:1]
+    rows = pd.concat([base] * 30, ignore_index=True)
+    rows["unit_id"] = [f"c{i:02d}" for i in range(30)]
+    rows["unit_name"] = [f"社区{i:02d}" for i in range(30)]
+    rows["value"] = np.arange(30, dtype=float)
+    rows["ci_low"], rows["ci_high"] = rows["value"] - 0.5, rows["value"] + 0.5
+    ax = ep.unit_bars(rows, indicator="dispute_rate", level="community", period="2024", max_units=10, lang="zh")
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert len(ax.patches) == 10                                     # 5 lowest + 5 highest
+    assert "社区00" in labels and "社区29" in labels and "社区15" not in labels
+    assert any("20" in s and "从略" in s for s in labels)            # 30 - 10 left out, said so
+    widths = sorted(p.get_width() for p in ax.patches)
+    assert widths == [0, 1, 2, 3, 4, 25, 26, 27, 28, 29]             # sorted values, nothing rescaled
+    _render_no_glyph_warning(ax)

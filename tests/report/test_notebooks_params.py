@@ -10,8 +10,10 @@ NB = Path(__file__).parents[2] / "notebooks"
 
 
 @pytest.mark.parametrize("name,expected", [
-    ("district_report", {"data_dir": "str", "district": "str", "year": "int", "lang": "str", "indicators_path": "str"}),
-    ("city_summary", {"data_dir": "str", "year": "int", "lang": "str", "indicators_path": "str"}),
+    ("district_report", {"data_dir": "str", "district": "str", "year": "int", "lang": "str", "indicators_path": "str",
+                         "pilot_path": "str"}),
+    ("city_summary", {"data_dir": "str", "year": "int", "lang": "str", "indicators_path": "str",
+                      "pilot_path": "str"}),
     ("explore", {"data_dir": "str", "year": "int", "lang": "str"}),
 ])
 def test_parameters_cell(name, expected):
@@ -30,3 +32,17 @@ def test_parameters_cell(name, expected):
 def test_report_notebook_imports_are_light():
     src = "\n".join(c.source for c in nbformat.read(NB / "district_report.ipynb", as_version=4).cells)
     assert "statsmodels" not in src
+
+
+def test_report_setup_cell_imports_no_statsmodels_or_scipy():
+    """The report's set-up cell (run in a fresh interpreter) pulls in neither statsmodels nor scipy."""
+    import subprocess
+    import sys
+
+    nb = nbformat.read(NB / "district_report.ipynb", as_version=4)
+    setup = next(c.source for c in nb.cells if "S.prepare(" in c.source)
+    imports = "\n".join(ln for ln in setup.splitlines() if ln.startswith(("import ", "from ")))
+    code = imports + "\nimport sys\nprint(sorted(m for m in ('statsmodels', 'scipy') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "[]"
