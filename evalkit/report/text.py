@@ -138,6 +138,13 @@ TEXT: dict[str, tuple[str, str]] = {
     "f_pilot_ns": ("试点对比：试点社区与对照社区的{name}差异为 {value}（95% 置信区间 {lo} 至 {hi}），不显著，不能排除没有效应。",
                    "Pilot comparison: the difference in {name} between piloted and comparison communities is "
                    "{value} (95% interval {lo} to {hi}), not significant: no effect cannot be ruled out."),
+    "f_pilot_few": ("试点对比：试点社区与对照社区的{name}差异为 {value}（95% 置信区间 {lo} 至 {hi}）。"
+                    "试点社区少于 10 个，常规区间可能偏窄，p 值取自随机化推断：p = {p}，{verdict}",
+                    "Pilot comparison: the difference in {name} between piloted and comparison communities is "
+                    "{value} (95% interval {lo} to {hi}). With fewer than 10 piloted communities the usual interval "
+                    "may be too narrow, so the p-value comes from randomisation inference: p = {p}, {verdict}"),
+    "verdict_sig": ("在 5% 水平上统计显著。", "significant at the 5% level."),
+    "verdict_ns": ("不显著，不能排除没有效应。", "not significant: no effect cannot be ruled out."),
     "lower": ("低", "lower"),
     "higher": ("高", "higher"),
     "suppressed_list": ("隐去的单元格（指标 · 单位 · 时期 · 样本量）：", "Suppressed cells (indicator · unit · period · n):"),

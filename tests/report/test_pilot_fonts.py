@@ -65,6 +65,18 @@ def test_pilot_paragraph_table_and_finding(long_table, pilot_table):
     assert "试点对比" not in " ".join(sections.findings(_rd(long_table, pilot_table, "福田区")))
 
 
+def test_few_pilots_finding_names_the_randomisation_p_value(long_table, pilot_table):
+    """An interval that excludes 0 with a randomisation p > 0.05 must not read as plain 'not significant'."""
+    few = pilot_table.copy()
+    is_att = (few["indicator"] == "pilot_att") & (few["unit_id"] == "南山区")
+    few.loc[is_att, ["value", "ci_low", "ci_high", "p_value", "note"]] = [-5.0, -8.2, -1.8, 0.12,
+                                                                          "few piloted units"]
+    f = " ".join(sections.findings(_rd(long_table, few, "南山区")))
+    assert "随机化推断" in f and "p = 0.120" in f and "不显著" in f and "可能偏窄" in f
+    f_en = " ".join(sections.findings(_rd(long_table, few, "南山区", "en")))
+    assert "randomisation inference: p = 0.120" in f_en
+
+
 def test_no_pilot_says_so(long_table):
     rd = _rd(long_table, pd.DataFrame(), "南山区")
     assert text.t("no_pilot", "zh") in sections.pilot_html(rd).data
