@@ -350,7 +350,8 @@ def explain(result: pd.DataFrame, lang: str = "zh") -> str:
     ctrl_never = "never piloted" in note
     sig = pd.notna(att["p_value"]) and att["p_value"] < 0.05
     covers0 = att["ci_low"] <= 0 <= att["ci_high"]
-    pt_ok = pd.isna(pt["p_value"]) or pt["p_value"] >= 0.05
+    pt_na = pd.isna(pt["p_value"])  # no pre-period cell to test (e.g. every cohort starts in year 2)
+    pt_ok = not pt_na and pt["p_value"] >= 0.05
 
     def f(x):
         if pd.isna(x):
@@ -369,8 +370,9 @@ def explain(result: pd.DataFrame, lang: str = "zh") -> str:
              + ("（区间包含 0。）" if covers0 else ""),
              f"传统双向固定效应估计为 {f(did['value'])}（区间 [{f(did['ci_low'])}, {f(did['ci_high'])}]）；"
              "试点年份不一时它可能有偏，以上一行为准。",
-             ("试点前两组的变化趋势看起来是平行的" if pt_ok else "试点前两组的变化趋势不平行，结果需谨慎解读")
-             + f"（前期检验 p = {fp(pt['p_value'])}）。注意：该检验功效较低，通过检验不等于证明趋势平行。"]
+             ("试点前的趋势无法检验（没有可比的试点前年份），平行趋势只能是假设。" if pt_na else
+              ("试点前两组的变化趋势看起来是平行的" if pt_ok else "试点前两组的变化趋势不平行，结果需谨慎解读")
+              + f"（前期检验 p = {fp(pt['p_value'])}）。注意：该检验功效较低，通过检验不等于证明趋势平行。")]
         if few:
             s.append("试点社区少于 10 个，p 值来自随机化推断（把试点身份随机重新分配）；"
                      "置信区间基于大样本公式，此时可能偏窄，结论更不确定。")
@@ -387,10 +389,12 @@ def explain(result: pd.DataFrame, lang: str = "zh") -> str:
              f"The classic two-way fixed-effects estimate is {f(did['value'])} (interval "
              f"[{f(did['ci_low'])}, {f(did['ci_high'])}]); with pilots starting in different years it "
              "can be biased, so rely on the line above.",
-             ("Before the pilots, the two groups moved in parallel" if pt_ok
-              else "Before the pilots, the two groups did not move in parallel; read the result with care")
-             + f" (pre-trend test p = {fp(pt['p_value'])}). This test has low power: passing it does not "
-             "prove parallel trends."]
+             ("Pre-pilot trends could not be tested (no comparable pre-pilot years): parallel trends "
+              "are an assumption here." if pt_na else
+              ("Before the pilots, the two groups moved in parallel" if pt_ok
+               else "Before the pilots, the two groups did not move in parallel; read the result with care")
+              + f" (pre-trend test p = {fp(pt['p_value'])}). This test has low power: passing it does not "
+              "prove parallel trends.")]
         if few:
             s.append("Fewer than 10 communities were piloted: p-values come from randomisation inference "
                      "(reassigning the pilots at random); the intervals rest on large-sample formulas "

@@ -20,14 +20,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from evalkit.contract import TABLES, Table, header_map, normalise_header
 from evalkit.exceptions import MissingTableError, ParameterError, ReadError
 from evalkit.io import privacy
-from evalkit.io._parse import clean_strings, empty_column, parse_column
+from evalkit.io._arrow import (clean_set, column_to_pandas, frame_to_arrow, hash_arrow, is_stringlike,
+                               looks_personal_arrow, parse_arrow)
+from evalkit.io._parse import clean_strings, empty_column
 from evalkit.io.dataset import Dataset
-from evalkit.io.read import (Source, find_sources, parquet_columns, read_csv_raw, read_excel_raw,
-                             read_parquet_raw)
+from evalkit.io.read import Source, find_sources, parquet_columns, read_csv_arrow, read_excel_raw, \
+    read_parquet_arrow
 from evalkit.io.validate import Problem, ValidationReport  # binds the submodule `validate` too
 
 __all__ = ["load", "Dataset", "ValidationReport", "Problem"]
@@ -37,7 +41,7 @@ _ORDER = ("survey_items", "communities", "community_years", "disputes", "volunte
           "volunteer_hours", "cadres", "survey_responses", "targets")
 
 
-def load(path, *, districts=None) -> Dataset:
+def load(path, *, districts=None, tables=None) -> Dataset:
     """Load a dataset folder.
 
     Parameters
@@ -48,6 +52,15 @@ def load(path, *, districts=None) -> Dataset:
         Read only what these districts need: their communities and the rows
         of every table that belong to those communities (volunteer hours
         through their volunteers).  Parquet files are filtered while reading.
+    tables : iterable of str, optional
+        Read only these tables (canonical names); ``communities`` is always
+        read, ``survey_items`` with ``survey_responses`` (its codebook) and,
+        with ``districts``, ``volunteers`` with ``volunteer_hours`` (the
+        filter goes through them).  Default: every table present.  Use
+        :func:`evalkit.families.tables_needed` to get the tables some
+        indicators need.  Tables not read are absent from the Dataset (so
+        validate a dataset loaded whole; personal data is guarded in the
+        tables read).
 
     Returns
     -------
@@ -60,11 +73,19 @@ def load(path, *, districts=None) -> Dataset:
     ReadError
         A file cannot be read at all (missing folder, corrupt workbook,
         unknown encoding, no header row in the first rows).
+    ParameterError
+        An unknown table name in ``tables``, or no district of ``districts``
+        in the data.
 
     Notes
     -----
-    Parsing is vectorised over each column's distinct values, so the time
-    grows with the number of rows only through pandas' own readers.
+    Files are read with pyarrow (Parquet: only the contract's columns, text
+    columns dictionary-encoded; CSV: numbers and ISO dates converted by the
+    reader).  Typed columns become their dtype directly; text and code
+    columns are cleaned, mapped and checked for personal data on their
+    distinct values.  Values the fast paths do not take go to the general
+    parsers, which work on distinct values too, so results do not depend on
+    the path.
 
     References
     ----------
@@ -80,6 +101,19 @@ def load(path, *, districts=None) -> Dataset:
         warnings.append(Problem("warning", None, None, None, name, "file.ignored",
                                 "文件（或工作表）名不对应任何表，已忽略。",
                                 "The file (or sheet) name matches no table; ignored."))
+    if tables is not None:
+        wanted = {str(t) for t in ([tables] if isinstance(tables, str) else tables)}
+        for t in sorted(wanted):
+            if t not in TABLES:
+                from evalkit.exceptions import check_choice
+
+                check_choice("tables", t, list(TABLES))
+        wanted.add("communities")
+        if "survey_responses" in wanted:
+            wanted.add("survey_items")
+        if districts is not None and "volunteer_hours" in wanted:
+            wanted.add("volunteers")
+        sources = {k: v for k, v in sources.items() if k in wanted}
     if districts is not None:
         districts = [str(d).strip() for d in ([districts] if isinstance(districts, str) else districts)]
         if "communities" not in sources:
@@ -87,7 +121,7 @@ def load(path, *, districts=None) -> Dataset:
                                     "Reading by district needs the communities table.", table="communities")
 
     loader = _Loader(meta, warnings)
-    raw: dict[str, pd.DataFrame] = {}
+    raw: dict[str, pa.Table] = {}
     keep_ids: dict[str, set] = {}
     item_ids: list[str] = []
     typed: dict[str, pd.DataFrame] = {}
@@ -107,7 +141,7 @@ def load(path, *, districts=None) -> Dataset:
                 flt = ("community_id", keep_ids.get("communities", set()))
         frame = loader.read(src, extra, flt)
         if districts is not None and name == "communities":
-            found = set(clean_strings(frame["district"]).dropna()) if "district" in frame else set()
+            found = clean_set(frame.column("district")) if "district" in frame.column_names else set()
             unknown = [d for d in districts if d not in found]
             if unknown and not found:
                 raise ParameterError(f"数据中没有这些区县：{unknown}。",
@@ -115,9 +149,9 @@ def load(path, *, districts=None) -> Dataset:
             for d in unknown:
                 warnings.append(Problem("warning", "communities", None, "district", d, "district.unknown",
                                         "数据中没有这个区县。", "This district is not in the data."))
-        if name in ("communities", "volunteers"):
+        if districts is not None and name in ("communities", "volunteers"):
             idc = "community_id" if name == "communities" else "volunteer_id"
-            keep_ids[name] = set(clean_strings(frame[idc]).dropna()) if idc in frame else set()
+            keep_ids[name] = clean_set(frame.column(idc)) if idc in frame.column_names else set()
         raw[name] = frame
         if name == "survey_items":
             # the codebook is needed to read survey_responses' item columns
@@ -126,13 +160,15 @@ def load(path, *, districts=None) -> Dataset:
             item_ids = typed[name]["item_id"].dropna().drop_duplicates().tolist()
 
     raw.update(loader.guard({k: v for k, v in raw.items() if k != "survey_items"}))
-    for name, frame in raw.items():
+    for name in list(raw):
+        frame = raw.pop(name)  # the raw table is dropped once parsed (lower peak memory)
         if name == "survey_items":
             continue
         typed[name] = loader.parse(TABLES[name], frame)
         if name == "survey_responses":
             typed[name], present = loader.items(frame, typed[name], typed.get("survey_items"))
             item_ids = present
+        del frame
 
     ds = Dataset(
         path=folder,
@@ -217,8 +253,8 @@ class _Loader:
                       count=len(dup))
         return rename
 
-    def read(self, src: Source, extra: tuple[str, ...], flt) -> pd.DataFrame:
-        """Read one table's raw frame with canonical headers (unparsed)."""
+    def read(self, src: Source, extra: tuple[str, ...], flt) -> pa.Table:
+        """Read one table's raw Arrow table with canonical headers (unparsed) and ``_row``."""
         table = TABLES[src.table]
         lower = src.path.name.lower()
         if lower.endswith(".parquet"):
@@ -228,55 +264,77 @@ class _Loader:
             if flt is not None:
                 inv = {v: k for k, v in rename.items()}
                 fcol = inv.get(flt[0])
-            df = read_parquet_raw(src, list(rename), fcol, flt[1] if fcol else None)
-            df = df.rename(columns=rename)
+            tbl = read_parquet_arrow(src, list(rename), fcol, flt[1] if fcol else None,
+                                     dictionary=self._dictionary_columns(src, table, rename))
+            tbl = tbl.rename_columns([rename.get(c, c) for c in tbl.column_names])
             if flt is not None and fcol is None:
-                df = df.iloc[0:0]
+                tbl = tbl.slice(0, 0)
         else:
-            df = read_csv_raw(src, extra) if lower.endswith(".csv") else read_excel_raw(src, extra)
-            rename = self._plan(table, list(df.columns), extra)
-            df = df[list(rename) + ["_row"]].rename(columns=rename)
+            if lower.endswith(".csv"):
+                tbl, rename = read_csv_arrow(src, extra, lambda names: self._plan(table, names, extra),
+                                             lambda name: _csv_type(table, name, extra))
+            else:
+                df = read_excel_raw(src, extra)
+                rename = self._plan(table, list(df.columns), extra)
+                tbl = frame_to_arrow(df[list(rename) + ["_row"]].rename(columns=rename))
             if flt is not None:
                 col, values = flt
-                if col in df:
-                    df = df.loc[clean_strings(df[col]).isin(list(values)).to_numpy()].reset_index(drop=True)
+                if col in tbl.column_names:
+                    key = pa.array(_clean_isin(tbl.column(col), values), pa.bool_())
+                    tbl = tbl.filter(key)
                 else:
-                    df = df.iloc[0:0]
-        self.source_columns[table.name] = [c for c in table.column_names if c in df.columns]
-        self.items_raw[table.name] = ",".join(c for c in df.columns if c in extra)
-        return df.reset_index(drop=True)
+                    tbl = tbl.slice(0, 0)
+        self.source_columns[table.name] = [c for c in table.column_names if c in tbl.column_names]
+        self.items_raw[table.name] = ",".join(c for c in tbl.column_names if c in extra)
+        return tbl
+
+    @staticmethod
+    def _dictionary_columns(src: Source, table: Table, rename: dict[str, str]) -> list[str]:
+        """Source columns to read dictionary-encoded: text and codes, except a one-column key."""
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(src.path)
+        out = []
+        for h, name in rename.items():
+            if name not in table.column_names or table.key == (name,):
+                continue
+            t = schema.field(h).type
+            if pa.types.is_string(t) or pa.types.is_large_string(t):
+                out.append(h)
+        return out
 
     # -- personal data ----------------------------------------------------
-    def guard(self, raw: dict[str, pd.DataFrame]) -> dict[str, pd.DataFrame]:
+    def guard(self, raw: dict[str, pa.Table]) -> dict[str, pa.Table]:
         """Drop or hash columns whose values are ID-card or mobile numbers."""
-        raw = {k: v.copy() for k, v in raw.items()}
+        raw = dict(raw)
         hash_cols: set[str] = set()
         drops: dict[str, list[str]] = {}
-        for name, df in raw.items():
-            for c in df.columns:
+        for name, tbl in raw.items():
+            for c in tbl.column_names:
                 if c == "_row":
                     continue
-                if privacy.looks_personal(df[c]):
+                if looks_personal_arrow(tbl.column(c)):
                     if c in privacy.ID_COLUMNS:
                         hash_cols.add(c)
                     else:
                         drops.setdefault(name, []).append(c)
         # an identifier hashed in one table is hashed in every table, so links hold
         for c in sorted(self.hashed_all | hash_cols):
-            for name, df in raw.items():
-                if c in df.columns:
-                    df[c] = privacy.hash_values(df[c], self.key)
+            for name, tbl in raw.items():
+                if c in tbl.column_names:
+                    i = tbl.column_names.index(c)
+                    raw[name] = tbl.set_column(i, c, hash_arrow(tbl.column(c), self.key))
                     self.hashed.setdefault(name, set()).add(c)
         self.hashed_all |= hash_cols
-        for name, df in raw.items():
-            if self.hashed.get(name) and set(self.hashed[name]) & set(df.columns):
-                cols = sorted(set(self.hashed[name]) & set(df.columns))
+        for name, tbl in raw.items():
+            if self.hashed.get(name) and set(self.hashed[name]) & set(tbl.column_names):
+                cols = sorted(set(self.hashed[name]) & set(tbl.column_names))
                 self.warn(name, None, "personal.hashed",
                           f"列 {'、'.join(cols)} 含有身份证号或手机号，已替换为加密散列值（记录仍可关联）。",
                           f"Column(s) {', '.join(cols)} held ID-card or mobile numbers and were replaced "
                           "by keyed hashes (records still link).", count=len(cols))
             if name in drops:
-                raw[name] = df.drop(columns=drops[name])
+                raw[name] = tbl.drop_columns(drops[name])
                 self.source_columns[name] = [c for c in self.source_columns.get(name, [])
                                              if c not in drops[name]]
                 self.warn(name, None, "personal.values",
@@ -286,36 +344,41 @@ class _Loader:
         return raw
 
     # -- parsing ----------------------------------------------------------
-    def parse(self, table: Table, raw: pd.DataFrame) -> pd.DataFrame:
-        n = len(raw)
+    def parse(self, table: Table, raw: pa.Table) -> pd.DataFrame:
+        n = raw.num_rows
+        rows = raw.column("_row").to_numpy() if n else np.zeros(0, dtype="int64")
         out: dict[str, pd.Series] = {}
         fails = []
         for c in table.columns:
-            if c.name in raw.columns:
-                s, bad = parse_column(raw[c.name], c)
+            if c.name in raw.column_names:
+                col = raw.column(c.name)
+                s, bad = parse_arrow(col, c)
                 if bad.any():
                     rule = {"int": "type.int", "number": "type.number", "date": "type.date",
                             "bool": "type.bool", "code": "code.unknown"}[c.type]
                     fails.append(pd.DataFrame({
-                        "column": c.name, "_row": raw.loc[bad.to_numpy(), "_row"].to_numpy(dtype="int64"),
-                        "value": clean_strings(raw.loc[bad.to_numpy(), c.name]).to_numpy(),
+                        "column": c.name, "_row": rows[bad].astype("int64"),
+                        "value": clean_strings(column_to_pandas(col.filter(pa.array(bad)))).to_numpy(),
                         "rule": rule}))
-                out[c.name] = s.reset_index(drop=True)
+                out[c.name] = s
             else:
                 out[c.name] = empty_column(c, n)
-        out["_row"] = pd.Series(raw["_row"].to_numpy(dtype="int64"), dtype="Int64")
+        out["_row"] = pd.Series(pd.arrays.IntegerArray(rows.astype("int64", copy=False), np.zeros(n, dtype=bool)),
+                                copy=False)
         if fails:
             self.failures[table.name] = pd.concat(fails, ignore_index=True)
-        df = pd.DataFrame(out)
+        df = pd.DataFrame(out, copy=False)
         for c in table.columns:  # an empty frame may lose dtypes
             if df[c.name].dtype != out[c.name].dtype:
                 df[c.name] = df[c.name].astype(out[c.name].dtype)
         return df
 
-    def items(self, raw: pd.DataFrame, typed: pd.DataFrame, items: pd.DataFrame | None):
+    def items(self, raw: pa.Table, typed: pd.DataFrame, items: pd.DataFrame | None):
         """Add survey item columns (float64; out-of-scale answers -> NaN, counted)."""
         if items is None or not len(items):
             return typed, []
+        raw = pd.DataFrame({c: column_to_pandas(raw.column(c)) for c in raw.column_names
+                            if c in set(items["item_id"].dropna())})
         present = []
         new = {}
         for _, it in items.dropna(subset=["item_id"]).drop_duplicates("item_id").iterrows():
@@ -337,8 +400,8 @@ class _Loader:
             n_out = int(out.sum())
             if n_out:
                 shown = clean_strings(s[out.to_numpy()]).value_counts().head(5)
-                ex = "、".join(f"{k}×{int(c)}" for k, c in shown.items())
-                ex_en = ", ".join(f"{k}x{int(c)}" for k, c in shown.items())
+                ex = "；".join(f"答案 {k} 共 {int(c)} 个" for k, c in shown.items())
+                ex_en = "; ".join(f"answer {k}: {int(c)}" for k, c in shown.items())
                 hide = i in self.hashed.get("survey_responses", set())
                 self.warn("survey_responses", i, "survey.answer_scale",
                           f"题目 {i} 有 {n_out} 个答案不在量表 [{lo:g}, {hi:g}] 内"
@@ -350,3 +413,30 @@ class _Loader:
         if new:
             typed = pd.concat([typed.drop(columns="_row"), pd.DataFrame(new), typed[["_row"]]], axis=1)
         return typed, present
+
+
+def _csv_type(table: Table, name: str, extra: tuple[str, ...]):
+    """The Arrow type a CSV column is read as (None: text)."""
+    if name in extra:
+        return pa.float64()
+    if name not in table.column_names:
+        return None
+    t = table.column(name).type
+    if t == "int":
+        return pa.int64()
+    if t == "number":
+        return pa.float64()
+    if t == "date":
+        return pa.date32()
+    if t in ("code", "bool"):  # few distinct values (text ids would make dictionaries costly)
+        return pa.dictionary(pa.int32(), pa.string())
+    return None
+
+
+def _clean_isin(col, values) -> np.ndarray:
+    """Rows whose stripped value is one of ``values`` (the district / id filter)."""
+    if is_stringlike(col.type):
+        col = col.cast(col.type.value_type) if pa.types.is_dictionary(col.type) else col
+        hit = pc.is_in(pc.utf8_trim_whitespace(col), value_set=pa.array(sorted(map(str, values)), pa.string()))
+        return pc.fill_null(hit, False).to_numpy(zero_copy_only=False)
+    return clean_strings(column_to_pandas(col)).isin(list(values)).to_numpy(dtype=bool, na_value=False)

@@ -191,7 +191,7 @@ def test_out_of_scale_answers_become_missing_with_count(tmp_path, tables):
     assert q1.isna().tolist() == [False, True, True, False]
     assert ds["survey_responses"]["q2"].isna().sum() == 1
     w = {p.column: p for p in ds.warnings if p.rule == "survey.answer_scale"}
-    assert w["q1"].count == 2 and "9×2" in w["q1"].message_zh and "[1, 5]" in w["q1"].message_en
+    assert w["q1"].count == 2 and "答案 9 共 2 个" in w["q1"].message_zh and "answer 9: 2" in w["q1"].message_en and "[1, 5]" in w["q1"].message_en
     assert w["q2"].count == 1
     rep = ds.validate()
     assert rep.ok and {p.column for p in rep.warnings} >= {"q1", "q2"}

@@ -244,3 +244,14 @@ def test_synth_placebo(synth_ds):
     res = compare_panel(p, outcome="value", unit="community_id", time="year", first_treated="first")
     r = row(res, "pilot_att")
     assert r["ci_low"] <= 0 <= r["ci_high"], r["value"]
+
+
+def test_explain_says_when_pretrends_cannot_be_tested(sim):
+    """A missing pre-trend p-value must not be read as 'parallel'."""
+    res = compare_panel(sim, **KW)
+    assert "看起来是平行的" in explain(res, "zh") or "不平行" in explain(res, "zh")
+    untested = res.copy()
+    untested.loc[untested["indicator"] == "pilot_pretrend", ["value", "p_value"]] = np.nan
+    zh, en = explain(untested, "zh"), explain(untested, "en")
+    assert "无法检验" in zh and "平行的" not in zh
+    assert "could not be tested" in en and "moved in parallel" not in en
