@@ -248,7 +248,7 @@ def test_synth_placebo(synth_ds):
 
 def test_explain_says_when_pretrends_cannot_be_tested(sim):
     """A missing pre-trend p-value must not be read as 'parallel'."""
-    res = compare_panel(sim, **KW)
+    res = compare_panel(sim(), **KW)
     assert "看起来是平行的" in explain(res, "zh") or "不平行" in explain(res, "zh")
     untested = res.copy()
     untested.loc[untested["indicator"] == "pilot_pretrend", ["value", "p_value"]] = np.nan
