@@ -1,6 +1,7 @@
 """Indicator families: turn a Dataset into the long indicator table.
 
-Public functions: :func:`indicators` and :func:`outcome_panel`.  Each family
+Public functions: :func:`indicators`, :func:`outcome_panel` and
+:func:`tables_needed`.  Each family
 module (disputes, volunteers, cadres, satisfaction, organisation) defines
 ``FAMILY``, ``TABLES``, ``CATALOG`` and ``compute(ctx)``; see
 docs/dev/INTERFACES.md.
@@ -11,7 +12,11 @@ from __future__ import annotations
 import warnings
 from collections.abc import Sequence
 
-__all__ = ["indicators", "outcome_panel"]
+__all__ = ["indicators", "outcome_panel", "tables_needed"]
+
+#: Tables every family may read: the register, and the yearly households and
+#: population that override it (rate denominators).
+_ALWAYS = ("communities", "community_years")
 
 
 def _as_tuple(x) -> tuple | None:
@@ -77,6 +82,62 @@ def _plan(ds, families, indicators, strict_tables: bool):
             continue
         run.append(mod)
     return run, wanted, notes
+
+
+def tables_needed(families=None, indicators=None) -> set[str]:
+    """The tables that :func:`indicators` reads for these families / indicators.
+
+    Parameters
+    ----------
+    families
+        Family names (default: every family), as for :func:`indicators`.
+    indicators
+        Indicator ids (default: all of the families), as for :func:`indicators`.
+
+    Returns
+    -------
+    set of str
+        Table names to pass as ``evalkit.io.load(path, tables=...)``: each
+        family's ``TABLES``, the extra tables of its ``NEEDS`` for the wanted
+        indicators, and always ``communities`` and ``community_years``.
+
+    Raises
+    ------
+    ParameterError
+        An unknown family or indicator (the same message as :func:`indicators`).
+
+    Notes
+    -----
+    Loading only these tables gives the same indicator values as loading
+    the whole dataset: a family never reads a table outside this set.
+
+    References
+    ----------
+    docs/dev/INTERFACES.md (family modules: ``TABLES``, ``NEEDS``).
+    """
+    from evalkit.exceptions import check_choice
+    from evalkit.families.catalog import FAMILIES, family_modules
+
+    mods = family_modules()
+    fams = _as_tuple(families)
+    if fams is None:
+        fams = tuple(mods)
+    for f in fams:
+        check_choice("families", f, list(mods))
+    ids = _as_tuple(indicators)
+    if ids is not None:
+        owner = {e["id"]: name for name, m in mods.items() for e in m.CATALOG}
+        for i in ids:
+            check_choice("indicators", i, list(owner))
+        fams = tuple(f for f in fams if any(owner[i] == f for i in ids))
+    out = set(_ALWAYS)
+    for f in (f for f in FAMILIES if f in fams):
+        mod = mods[f]
+        out.update(mod.TABLES)
+        for ind, tables in getattr(mod, "NEEDS", {}).items():
+            if ids is None or ind in ids:
+                out.update(tables)
+    return out
 
 
 def indicators(ds, *, year: int, level: str | Sequence[str] = "community", families=None,

@@ -61,3 +61,13 @@ def cached(key: str, frame, fn):
         return value
     _CACHE[k] = (ref, value)
     return value
+
+
+def store(key: str, frame, value) -> None:
+    """Replace the :func:`cached` entry of (``key``, ``frame``) by ``value``."""
+    k = (key, id(frame))
+    try:
+        ref = weakref.ref(frame, lambda _r, k=k: _CACHE.pop(k, None))
+    except TypeError:  # pragma: no cover - not weak-referenceable
+        return
+    _CACHE[k] = (ref, value)

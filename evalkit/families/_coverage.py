@@ -141,12 +141,41 @@ def year_bounds(year: int) -> tuple[pd.Timestamp, pd.Timestamp]:
 # --- community sizes ----------------------------------------------------------
 
 
+def _memo(ds, key: str, fn, *also):
+    """``fn()`` computed once per communities table (and the tables ``also``).
+
+    The entry is keyed on the communities frame (it lives as long as that
+    frame does) and remembers the ``also`` frames it was computed from: a hit
+    counts only when they are the very same objects.
+    """
+    import weakref
+
+    from evalkit.families import _aggregate as agg
+
+    com = ds["communities"]
+    current = tuple(ds[t] if ds.has(t) else None for t in also)
+    refs, value = agg.cached(f"coverage.{key}", com, lambda: (None, None))
+    if refs is not None and len(refs) == len(current) and all(
+            (r is None and c is None) or (r is not None and r() is c) for r, c in zip(refs, current)):
+        return value
+    value = fn()
+    new = (tuple(None if c is None else weakref.ref(c) for c in current), value)
+    agg.store(f"coverage.{key}", com, new)
+    return value
+
+
 def sizes(ds, years) -> pd.DataFrame:
     """Households and population of every community for each of ``years``.
 
     Returns columns community_id, year, households, population (float64).
     A community_years row with a value overrides the register's value.
+    Computed once per dataset and years (a copy is returned).
     """
+    years = tuple(int(y) for y in years)
+    return _memo(ds, f"sizes.{years}", lambda: _sizes(ds, years), "community_years").copy()
+
+
+def _sizes(ds, years) -> pd.DataFrame:
     com = ds["communities"]
     years = [int(y) for y in years]
     base = pd.DataFrame({
@@ -173,6 +202,11 @@ def sizes(ds, years) -> pd.DataFrame:
 
 def level_map(ds, levels) -> pd.DataFrame:
     """community_id → (level, unit_id, unit_name, district) for every level asked, stacked."""
+    levels = tuple(sorted(set(levels), key=LEVEL_RANK.get))
+    return _memo(ds, f"levels.{levels}", lambda: _level_map(ds, levels)).copy()
+
+
+def _level_map(ds, levels) -> pd.DataFrame:
     parts = []
     for lev in sorted(set(levels), key=LEVEL_RANK.get):
         u = units(ds, lev)
@@ -211,14 +245,31 @@ def rollup(ds, levels, frame: pd.DataFrame, *, keys=(), sums=()) -> pd.DataFrame
     ``units`` (communities with a non-missing first sum column).
     """
     keys, sums = list(keys), list(sums)
-    lm = level_map(ds, levels)
+    lm, unit_cols = _unit_index(ds, levels)
     m = lm.merge(frame, on="community_id", how="left")
-    gk = ["level", "unit_id", "unit_name", "district", *keys]
+    # group on an integer unit index (cheaper than four text columns); the
+    # index follows first appearance, so the row order is the same
+    gk = ["_u", *keys]
     g = m.groupby(gk, sort=False, dropna=False, observed=True)
     out = g[sums].sum(min_count=1) if sums else g.size().to_frame("_size")
     if sums:
         out["units"] = g[sums[0]].count()
-    return out.reset_index()
+    out = out.reset_index()
+    u = unit_cols.take(out["_u"].to_numpy()).reset_index(drop=True)
+    return pd.concat([u, out.drop(columns="_u")], axis=1)
+
+
+def _unit_index(ds, levels):
+    """(community_id → unit index ``_u``, the unit columns by index), cached per dataset."""
+    def make():
+        lm = level_map(ds, levels)
+        keys = ["level", "unit_id", "unit_name", "district"]
+        codes = lm.groupby(keys, sort=False, dropna=False, observed=True).ngroup().to_numpy()
+        first = pd.Series(np.arange(len(lm))).groupby(codes, sort=True).first().to_numpy()
+        units_ = lm[keys].iloc[first].reset_index(drop=True)
+        return pd.DataFrame({"community_id": lm["community_id"].to_numpy(), "_u": codes}), units_
+    levels = tuple(sorted(set(levels), key=LEVEL_RANK.get))
+    return _memo(ds, f"units.{levels}", make)
 
 
 # --- rows ---------------------------------------------------------------------

@@ -300,8 +300,6 @@ def compute(ctx: "Context", *, age_limit: int = AGE_LIMIT) -> pd.DataFrame:
     ----------
     Nanshan district (Shenzhen) 2008 election figures, source case 002.
     """
-    from scipy.stats import t as t_dist
-
     ds = ctx.ds
     year = int(ctx.year)
     period = str(year)
@@ -359,7 +357,7 @@ def compute(ctx: "Context", *, age_limit: int = AGE_LIMIT) -> pd.DataFrame:
             blocks.append(_share("cadre_certified_share", _sum(pos, certified, size),
                                  _sum(pos, 1.0, size)))
         if ctx.wants("cadre_mean_age"):
-            blocks.append(_mean_age(pos, age, size, t_dist))
+            blocks.append(_mean_age(pos, age, size))
         if ctx.wants("cadre_college_share_change"):
             ppos = _positions(cpos, previous["community_id"].to_numpy())
             blocks.append(_change(n_col, n_edu, _sum(ppos, prev_college, size),
@@ -386,7 +384,7 @@ def _dual_per_community(sec_flags: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"dual": g.max()})  # max skips NaN; all-NaN -> NaN
 
 
-def _mean_age(pos, age, size, t_dist) -> dict:
+def _mean_age(pos, age, size) -> dict:
     ok = ~np.isnan(age)
     n = _sum(pos, ok.astype("float64"), size)
     s1 = _sum(pos, np.where(ok, age, np.nan), size)
@@ -397,7 +395,11 @@ def _mean_age(pos, age, size, t_dist) -> dict:
         ss = _sum(pos, np.where(ok & (pos >= 0), dev * dev, np.nan), size)
         sd = np.sqrt(ss / (n - 1))
         se = np.where(n > 1, sd / np.sqrt(n), np.nan)
-        q = np.where(n > 1, t_dist.ppf(0.975, np.maximum(n - 1, 1)), np.nan)
+        # t quantile: scipy.special.stdtrit(df, p) = scipy.stats.t.ppf(p, df), without
+        # importing scipy.stats (~0.9 s)
+        from scipy.special import stdtrit
+
+        q = np.where(n > 1, stdtrit(np.maximum(n - 1, 1), 0.975), np.nan)
     return {"indicator": "cadre_mean_age", "category": None, "value": mean, "se": se,
             "ci_low": mean - q * se, "ci_high": mean + q * se, "n": n,
             "note": np.where(n > 0, None, NO_DATA)}

@@ -313,8 +313,8 @@ def read_excel_raw(src: Source, extra_headers: tuple[str, ...] = ()) -> pd.DataF
     return _drop_blank(df)
 
 
-def read_csv_raw(src: Source, extra_headers: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Raw table from a CSV file, its encoding detected from the bytes."""
+def _csv_header(src: Source, extra_headers: tuple[str, ...]):
+    """(bytes, encoding, header row index, column names) of a CSV file."""
     path = src.path
     try:
         data = path.read_bytes()
@@ -341,47 +341,122 @@ def read_csv_raw(src: Source, extra_headers: tuple[str, ...] = ()) -> pd.DataFra
     while width and header[width - 1] is None:
         width -= 1
     names = _unique_names(header[:width])
-    df = None
-    body = data[3:] if enc == "utf-8-sig" else data
-    if b"\n\n" not in body and b"\n\r\n" not in body and len(set(names)) == len(names):
-        df = _read_csv_arrow(body if enc.startswith("utf-8") else data.decode(enc).encode("utf-8"),
-                             h + 1, names, width)
-    if df is not None:
-        df["_row"] = np.arange(h + 2, h + 2 + len(df), dtype="int64")
-        return _drop_blank(df)
+    return data, enc, h, names
+
+
+def _read_csv_pandas(src: Source, data: bytes, enc: str, h: int, names: list[str]) -> pd.DataFrame:
+    """The general (slow) CSV reader: every cell as text, ragged rows allowed."""
     try:
         df = pd.read_csv(
-            io.StringIO(data.decode(enc)), skiprows=h + 1, header=None, names=names, usecols=range(width),
+            io.StringIO(data.decode(enc)), skiprows=h + 1, header=None, names=names, usecols=range(len(names)),
             dtype="str", keep_default_na=False, na_values=[""], skip_blank_lines=False,
             engine="c", index_col=False,
         )
     except (pd.errors.ParserError, ValueError) as err:
         raise ReadError(
-            f"文件 {path.name} 不是有效的 CSV 文件（{type(err).__name__}）。",
-            f"File {path.name} is not a valid CSV file ({type(err).__name__}).", table=src.table,
+            f"文件 {src.path.name} 不是有效的 CSV 文件（{type(err).__name__}）。",
+            f"File {src.path.name} is not a valid CSV file ({type(err).__name__}).", table=src.table,
         ) from None
     df["_row"] = np.arange(h + 2, h + 2 + len(df), dtype="int64")
-    return _drop_blank(df)
+    return df
 
 
-def _read_csv_arrow(data: bytes, skip: int, names: list[str], width: int) -> pd.DataFrame | None:
-    """Fast path: pyarrow's CSV reader, every column as text.  None when the
-    file has a shape it does not take (ragged rows); the caller falls back."""
+def _arrow_ok(names: list[str]) -> bool:
+    # blank lines: pyarrow is told not to skip them (ignore_empty_lines=False), so a
+    # file with one fails there and goes to pandas, which keeps the row numbers
+    return len(set(names)) == len(names)
+
+
+def _body(data: bytes, enc: str):
+    """The file's bytes as UTF-8 for pyarrow (without a BOM; no copy for UTF-8)."""
+    import pyarrow as pa
+
+    if enc == "utf-8-sig":
+        return pa.py_buffer(data).slice(3)
+    if enc.startswith("utf-8"):
+        return pa.py_buffer(data)
+    return pa.py_buffer(data.decode(enc).encode("utf-8"))
+
+
+def read_csv_raw(src: Source, extra_headers: tuple[str, ...] = ()) -> pd.DataFrame:
+    """Raw table from a CSV file, its encoding detected from the bytes."""
+    data, enc, h, names = _csv_header(src, extra_headers)
+    df = None
+    if _arrow_ok(names):
+        tbl = _read_csv_arrow(_body(data, enc), h + 1, names, {})
+        df = tbl.to_pandas() if tbl is not None else None
+    if df is not None:
+        df["_row"] = np.arange(h + 2, h + 2 + len(df), dtype="int64")
+        return _drop_blank(df)
+    return _drop_blank(_read_csv_pandas(src, data, enc, h, names))
+
+
+def read_csv_arrow(src: Source, extra_headers: tuple[str, ...], plan, types):
+    """Raw table from a CSV file as an Arrow table with canonical column names.
+
+    ``plan(names)`` maps source headers to canonical names (and warns about
+    the others); ``types(canonical)`` gives the Arrow type to read a column
+    as (None: text).  A typed read that fails (a value pyarrow cannot convert)
+    is redone with every column as text, so the loader's own parsers see and
+    report the bad values; files pyarrow cannot take at all go through pandas.
+    """
+    from evalkit.io._arrow import drop_blank_rows, frame_to_arrow, unify
+
+    data, enc, h, names = _csv_header(src, extra_headers)
+    rename = plan(names)
+    tbl = None
+    if _arrow_ok(names):
+        body = _body(data, enc)
+        typed = {n: types(rename[n]) for n in rename if types(rename[n]) is not None}
+        tbl = _read_csv_arrow(body, h + 1, names, typed) if typed else None
+        if tbl is None or not _typed_clean(tbl, typed):
+            tbl = _read_csv_arrow(body, h + 1, names, {})
+        if tbl is not None:
+            tbl = tbl.append_column("_row", _row_array(h, tbl.num_rows))
+    if tbl is None:
+        tbl = frame_to_arrow(_read_csv_pandas(src, data, enc, h, names))
+    tbl = unify(drop_blank_rows(tbl))
+    keep = list(rename) + ["_row"]
+    return tbl.select(keep).rename_columns([rename.get(c, c) for c in keep]), rename
+
+
+def _row_array(h: int, n: int):
+    import pyarrow as pa
+
+    return pa.array(np.arange(h + 2, h + 2 + n, dtype="int64"), pa.int64())
+
+
+def _typed_clean(tbl, typed: dict) -> bool:
+    """False when a float column holds NaN/inf text (the text parsers report those)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    for n, t in typed.items():
+        if pa.types.is_floating(t):
+            col = tbl.column(n)
+            if col.null_count < len(col) and pc.any(pc.invert(pc.is_finite(col))).as_py():
+                return False
+    return True
+
+
+def _read_csv_arrow(data, skip: int, names: list[str], types: dict):
+    """Fast path: pyarrow's CSV reader, columns of ``types`` typed, the rest as text.
+    None when the file has a shape or values it does not take."""
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
     try:
         tbl = pcsv.read_csv(
-            io.BytesIO(data),
+            pa.BufferReader(data),
             read_options=pcsv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 24),
-            parse_options=pcsv.ParseOptions(newlines_in_values=False),
-            convert_options=pcsv.ConvertOptions(column_types={n: pa.string() for n in names},
+            parse_options=pcsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+            convert_options=pcsv.ConvertOptions(column_types={n: types.get(n, pa.string()) for n in names},
                                                 strings_can_be_null=True, null_values=[""],
                                                 quoted_strings_can_be_null=True),
         )
     except (pa.ArrowInvalid, pa.ArrowException, ValueError):
         return None
-    return tbl.to_pandas()
+    return tbl
 
 
 def parquet_columns(path: Path) -> list[str]:
@@ -398,26 +473,37 @@ def parquet_columns(path: Path) -> list[str]:
 
 def read_parquet_raw(src: Source, columns: list[str], filter_col: str | None = None,
                      filter_values=None) -> pd.DataFrame:
-    """Raw table from Parquet, reading only ``columns``.
+    """Raw table from Parquet as pandas (see :func:`read_parquet_arrow`)."""
+    tbl = read_parquet_arrow(src, columns, filter_col, filter_values)
+    return tbl.to_pandas(date_as_object=False)
+
+
+def read_parquet_arrow(src: Source, columns: list[str], filter_col: str | None = None,
+                       filter_values=None, dictionary: list[str] | None = None):
+    """Raw table from Parquet as an Arrow table, reading only ``columns``.
 
     With ``filter_col``, only rows whose value is in ``filter_values`` are
     kept: the filter column is read first, and only the row groups holding a
     match are read in full, so a district's slice of a province-size file
     costs little more than the slice.  ``_row`` keeps the file row number.
+    String columns in ``dictionary`` are read dictionary-encoded (no
+    per-row strings are built for them).
     """
     import pyarrow as pa
     import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
     try:
-        pf = pq.ParquetFile(src.path)
+        pf = pq.ParquetFile(src.path, read_dictionary=list(dictionary or ()) or None)
         offsets = np.concatenate([[0], np.cumsum([pf.metadata.row_group(i).num_rows
-                                                   for i in range(pf.num_row_groups)])])
+                                                   for i in range(pf.num_row_groups)])]).astype("int64")
         if filter_col is None:
             tbl = pf.read(columns=columns)
             rows = np.arange(tbl.num_rows, dtype="int64")
         else:
             key = pf.read(columns=[filter_col]).column(0)
+            if pa.types.is_dictionary(key.type):
+                key = pc.cast(key, key.type.value_type)
             if not (pa.types.is_string(key.type) or pa.types.is_large_string(key.type)):
                 key = pc.cast(key, pa.string())
             values = pa.array(sorted({str(v) for v in filter_values}), pa.string())
@@ -440,6 +526,6 @@ def read_parquet_raw(src: Source, columns: list[str], filter_col: str | None = N
             f"无法读取 Parquet 文件 {src.path.name}（{type(err).__name__}）。",
             f"Cannot read Parquet file {src.path.name} ({type(err).__name__}).", table=src.table,
         ) from None
-    df = tbl.to_pandas(date_as_object=False)
-    df["_row"] = rows.astype("int64") + 2
-    return df
+    from evalkit.io._arrow import unify
+
+    return unify(tbl).append_column("_row", pa.array(rows.astype("int64") + 2, pa.int64()))

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from evalkit.exceptions import DataError, ParameterError
 from evalkit.stats._grouping import (
@@ -135,13 +135,23 @@ def _first_where(cond, ug, G, utimes_of_row):
 
 
 def _loglog_ci(p, se, level):
-    """Interval for a probability on the log(-log) scale, as in R's conf.type='log-log'."""
-    z = stats.norm.isf((1 - level) / 2)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        s = se / (p * np.abs(np.log(p)))
-        lo = p ** np.exp(z * s)
-        hi = p ** np.exp(-z * s)
+    """Interval for a probability on the log(-log) scale, as in R's conf.type='log-log'.
+
+    :math:`p^{\\exp(\\pm z s)}` is computed as :math:`\\exp(-\\exp(\\log(-\\log p) \\pm z s))`
+    with the inner exponent capped, so a point near 0 or 1 (huge ``s``) gives
+    the limit (0 or 1) instead of overflowing.
+    """
+    z = -special.ndtri((1 - level) / 2)  # = scipy.stats.norm.isf((1 - level) / 2)
+    p = np.asarray(p, dtype="float64")
+    se = np.asarray(se, dtype="float64")
     inner = (p > 0) & (p < 1) & (se > 0)
+    pp = np.where(inner, p, 0.5)
+    lp = np.log(pp)  # < 0 on the inner points
+    with np.errstate(over="ignore", divide="ignore"):
+        s = np.where(inner, se, 0.0) / (pp * -lp)  # may be +inf for a subnormal p
+    loglog = np.log(-lp)
+    lo = np.exp(-np.exp(np.minimum(loglog + z * s, 700.0)))
+    hi = np.exp(-np.exp(np.minimum(loglog - z * s, 700.0)))
     lo = np.where(inner, lo, np.where(se == 0, p, np.nan))
     hi = np.where(inner, hi, np.where(se == 0, p, np.nan))
     return lo, hi
