@@ -178,11 +178,12 @@ def _validate(args) -> int:
 
 
 def _indicators(args) -> int:
-    from evalkit.families import indicators
+    from evalkit.families import indicators, tables_needed
     from evalkit.families.output import summary_text, write_table
     from evalkit.io import load
 
-    ds = load(args.data)
+    # read only the tables the requested families / indicators need
+    ds = load(args.data, tables=tables_needed(args.family, args.indicator))
     table = indicators(
         ds, year=args.year, level=tuple(args.level or ["community"]), families=args.family,
         roles=args.role, min_n=args.min_n, as_of=args.as_of, indicators=args.indicator,

@@ -192,11 +192,11 @@ def compare_panel(panel: pd.DataFrame, *, outcome: str, unit: str, time: str, fi
 
 
 def _norm_p(est, se):
-    from scipy.stats import norm
+    from scipy.special import ndtr
 
     if not (np.isfinite(est) and np.isfinite(se) and se > 0):
         return np.nan
-    return float(2 * norm.sf(abs(est / se)))
+    return float(2 * ndtr(-abs(est / se)))
 
 
 def first_piloted_year(pilot: pd.Series, pilot_start: pd.Series) -> pd.Series:

@@ -45,7 +45,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
+from scipy import special as _sp
 
 from evalkit.exceptions import DataError, EstimationError, ParameterError, check_choice
 
@@ -154,9 +154,9 @@ def _twfe_core(y, d, u, t, w, cl, level):
     adj = g / (g - 1) * (n - 1) / (n - k) if g > 1 else np.nan
     se = float(np.sqrt(adj * np.sum(score ** 2)) / sxx)
     df = g - 1
-    q = _st.t.ppf(0.5 + level / 2, df) if df > 0 else np.nan
+    q = _sp.stdtrit(df, 0.5 + level / 2) if df > 0 else np.nan
     tstat = beta / se if se > 0 else np.nan
-    p = float(2 * _st.t.sf(abs(tstat), df)) if df > 0 and np.isfinite(tstat) else np.nan
+    p = float(2 * _sp.stdtr(df, -abs(tstat))) if df > 0 and np.isfinite(tstat) else np.nan
     return dict(value=beta, se=se, ci_low=beta - q * se, ci_high=beta + q * se, t=tstat, df=df,
                 p_value=p, n=n, n_clusters=g)
 
@@ -294,9 +294,9 @@ def did_2x2(data: pd.DataFrame, *, outcome: str, unit: str, time: str, group: st
                               "Each group needs at least two units observed in both periods.")
     est = dt.mean() - dc.mean()
     se2 = float(np.sqrt(dt.var(ddof=1) / len(dt) + dc.var(ddof=1) / len(dc)))
-    z = _st.norm.ppf(0.5 + level / 2)
+    z = _sp.ndtri(0.5 + level / 2)
     rows = [dict(method="two_sample", value=est, se=se2, ci_low=est - z * se2, ci_high=est + z * se2,
-                 p_value=float(2 * _st.norm.sf(abs(est / se2))))]
+                 p_value=float(2 * _sp.ndtr(-abs(est / se2))))]
     n = len(delta)
     u2 = np.tile(np.arange(n), 2)
     t2 = np.repeat([0, 1], n)
@@ -583,7 +583,7 @@ def callaway_santanna(data: pd.DataFrame | Panel, *, outcome: str | None = None,
     wcol = panel.w[:, None]
     psi = n * wcol * (treat * (D - mt) / WT - cont * (D - mc) / WC)
     se = _se(psi, panel.cluster)
-    z = _st.norm.ppf(0.5 + level / 2)
+    z = _sp.ndtri(0.5 + level / 2)
     nt = (treat).sum(axis=0)
     nc = cont.sum(axis=0)
     if (nc == 0).all():
@@ -783,9 +783,9 @@ def aggregate(result: CSResult, kind: AggKind = "group") -> pd.DataFrame:
     keys, th, IF, ov, iff = _agg_if(kind, result)
     vals = np.concatenate([th, [ov]])
     se = _se(np.column_stack([IF, iff]), result.panel.cluster)
-    z = _st.norm.ppf(0.5 + result.level / 2)
+    z = _sp.ndtri(0.5 + result.level / 2)
     with np.errstate(invalid="ignore", divide="ignore"):
-        p = 2 * _st.norm.sf(np.abs(vals / se))
+        p = 2 * _sp.ndtr(-np.abs(vals / se))
     return pd.DataFrame({"kind": kind, "key": np.array(list(keys) + [np.nan], dtype=float),
                          "value": vals, "se": se, "ci_low": vals - z * se, "ci_high": vals + z * se,
                          "p_value": p})
@@ -863,7 +863,7 @@ def pretrend_test(result: CSResult, *, method: Literal["asymptotic", "randomizat
     if np.linalg.matrix_rank(V) < len(pre):
         return out
     W = float(a @ np.linalg.solve(V, a))
-    pa = float(_st.chi2.sf(W, len(pre)))
+    pa = float(_sp.chdtrc(len(pre), W))
     out.update(statistic=W, p_value=pa, p_asymptotic=pa)
     if method == "randomization":
         if draws < 1:

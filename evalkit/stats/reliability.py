@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from evalkit.exceptions import ParameterError
 from evalkit.stats._grouping import (
@@ -130,8 +130,8 @@ def cronbach_alpha(
         df1 = n - 1
         df2 = df1 * (k - 1)
         a = 1 - level
-        lo = 1 - (1 - alpha) * stats.f.isf(a / 2, df1, df2)
-        hi = 1 - (1 - alpha) * stats.f.isf(1 - a / 2, df1, df2)
+        lo = 1 - (1 - alpha) * special.fdtri(df1, df2, 1 - a / 2)
+        hi = 1 - (1 - alpha) * special.fdtri(df1, df2, a / 2)
     lo[bad], hi[bad] = np.nan, np.nan
     return with_keys(keys, {
         "alpha": alpha, "ci_low": lo, "ci_high": hi,

@@ -16,8 +16,7 @@ from typing import Literal, Sequence
 
 import numpy as np
 import pandas as pd
-from scipy import sparse
-from scipy.stats import norm, t as student_t
+from scipy import sparse, special
 
 from evalkit.exceptions import DataError, EstimationError, ParameterError, check_choice
 
@@ -610,12 +609,12 @@ def _assemble(res: dict, ys: list[str], labels, *, ci: str, level: float, stat: 
     alpha = 1.0 - level
     edge = np.zeros_like(no_data)
     if ci == "normal":
-        q = norm.ppf(1 - alpha / 2)
+        q = special.ndtri(1 - alpha / 2)
         lo, hi = value - q * se, value + q * se
     else:
         degf = res["degf"]
         with np.errstate(divide="ignore", invalid="ignore"):
-            qt = np.where(degf > 0, student_t.ppf(1 - alpha / 2, np.where(degf > 0, degf, 1)), np.nan)
+            qt = np.where(degf > 0, special.stdtrit(np.where(degf > 0, degf, 1), 1 - alpha / 2), np.nan)
             p = value
             edge = ~no_data & ((p <= 0) | (p >= 1))
             eta = np.log(p / (1 - p))

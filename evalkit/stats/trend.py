@@ -15,7 +15,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 from evalkit.exceptions import DataError, ParameterError, check_choice
 from evalkit.stats import _irls
@@ -211,7 +211,7 @@ def seasonal_mann_kendall(
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(S > 0, S - 1, np.where(S < 0, S + 1, 0.0)) / np.sqrt(V)
         tau = S / D
-    p = 2 * stats.norm.sf(np.abs(z))
+    p = 2 * special.ndtr(-np.abs(z))
     slope = _group_median(np.concatenate(slopes) if slopes else np.empty(0),
                           np.concatenate(slope_g) if slope_g else np.empty(0, np.int64), G)
     few = ~(V > 0)
@@ -455,13 +455,13 @@ def trend_glm(
         beta[gi] = se_beta[gi] = alpha[gi] = np.nan
         note[gi] = f"{NOTE_NOT_ESTIMABLE} (did not converge)"
         model[gi] = ""
-    z = stats.norm.isf((1 - level) / 2)
+    z = -special.ndtri((1 - level) / 2)
     with np.errstate(over="ignore", invalid="ignore"):
         value = np.exp(beta)
         se = value * se_beta
         lo = np.exp(beta - z * se_beta)
         hi = np.exp(beta + z * se_beta)
-        pv = 2 * stats.norm.sf(np.abs(beta / se_beta))
+        pv = 2 * special.ndtr(-np.abs(beta / se_beta))
     good = model != ""
     note[good & (model == "poisson")] = "poisson"
     isnb = good & (model == "negative binomial")
