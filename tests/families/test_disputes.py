@@ -16,7 +16,7 @@ from statsmodels.stats.rates import confint_poisson
 
 from evalkit.families import indicators
 
-from conftest import DISPUTES, one, small_dataset
+from fam_helpers import DISPUTES, one, small_dataset
 
 EXACT = dict(rel=1e-12, abs=1e-12)   # hand computations: exact up to float rounding
 REF = dict(rel=1e-9)                 # peer library values (statsmodels), same formula

@@ -12,7 +12,7 @@ from evalkit.families import indicators, outcome_panel
 from evalkit.families._frame import COLUMNS, SORT_KEYS
 from evalkit.families.catalog import catalog, catalog_markdown, catalog_text, entry, family_modules
 
-from conftest import one, small_dataset
+from fam_helpers import one, small_dataset
 
 ROOT = Path(__file__).resolve().parents[2]
 MINE = ["disputes", "volunteers", "organisation"]

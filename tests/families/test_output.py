@@ -9,7 +9,7 @@ from evalkit.exceptions import ParameterError
 from evalkit.families import indicators
 from evalkit.families.output import HEADERS_ZH, csv_bytes, summary_text, write_table
 
-from conftest import small_dataset
+from fam_helpers import small_dataset
 
 MINE = ["disputes", "volunteers", "organisation"]
 

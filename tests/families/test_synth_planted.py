@@ -20,7 +20,7 @@ import pytest
 
 from evalkit.families import indicators
 
-from conftest import subset
+from fam_helpers import subset
 
 
 @pytest.fixture(scope="module")

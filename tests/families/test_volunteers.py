@@ -15,7 +15,7 @@ from statsmodels.stats.rates import confint_poisson
 
 from evalkit.families import indicators
 
-from conftest import one, small_dataset
+from fam_helpers import one, small_dataset
 
 EXACT = dict(rel=1e-12, abs=1e-12)
 REF = dict(rel=1e-9)
