@@ -102,3 +102,13 @@ def test_committed_notebooks_are_stripped():
         for cell in nb["cells"]:
             if cell["cell_type"] == "code":
                 assert not cell.get("outputs") and not cell.get("execution_count"), p.name
+
+
+def test_explicit_package_list_names_every_package_directory():
+    """pyproject lists packages explicitly (to map notebooks/ into the wheel); none may be forgotten."""
+    data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    listed = set(data["tool"]["setuptools"]["packages"])
+    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "evalkit").rglob("__init__.py")}
+    assert found <= listed, f"packages missing from pyproject: {sorted(found - listed)}"
+    assert data["tool"]["setuptools"]["package-dir"]["evalkit._notebooks"] == "notebooks"
+    assert "*.ipynb" in data["tool"]["setuptools"]["package-data"]["evalkit._notebooks"]
