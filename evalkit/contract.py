@@ -8,7 +8,7 @@ Nothing here imports pandas, so it is cheap to import from the CLI.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 ColumnType = Literal["text", "int", "number", "date", "bool", "code"]

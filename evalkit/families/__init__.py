@@ -46,27 +46,34 @@ def _parse_as_of(as_of):
     return ts.normalize().as_unit("s")
 
 
-def _plan(ds, families, indicators, strict_tables: bool):
-    """(family modules to run, wanted ids or None, warnings) after checking every argument."""
+def _resolve(families, indicators):
+    """(family modules, families to run in report order, indicator ids asked or None).
+
+    Raises ParameterError for an unknown family or indicator.
+    """
     from evalkit.exceptions import check_choice
     from evalkit.families.catalog import FAMILIES, family_modules
 
     mods = family_modules()
     fams = _as_tuple(families)
-    asked_by_name = fams is not None
     if fams is None:
         fams = tuple(mods)
     for f in fams:
         check_choice("families", f, list(mods))
-    wanted = None
-    if indicators is not None:
-        ids = _as_tuple(indicators)
+    ids = _as_tuple(indicators)
+    if ids is not None:
         owner = {e["id"]: name for name, m in mods.items() for e in m.CATALOG}
         for i in ids:
             check_choice("indicators", i, list(owner))
-        wanted = frozenset(ids)
         fams = tuple(f for f in fams if any(owner[i] == f for i in ids))
-    fams = tuple(f for f in FAMILIES if f in fams)
+    return mods, tuple(f for f in FAMILIES if f in fams), ids
+
+
+def _plan(ds, families, indicators, strict_tables: bool):
+    """(family modules to run, wanted ids or None, warnings) after checking every argument."""
+    mods, fams, ids = _resolve(families, indicators)
+    asked_by_name = _as_tuple(families) is not None
+    wanted = frozenset(ids) if ids is not None else None
     run, notes = [], []
     for f in fams:
         mod = mods[f]
@@ -115,23 +122,9 @@ def tables_needed(families=None, indicators=None) -> set[str]:
     ----------
     docs/dev/INTERFACES.md (family modules: ``TABLES``, ``NEEDS``).
     """
-    from evalkit.exceptions import check_choice
-    from evalkit.families.catalog import FAMILIES, family_modules
-
-    mods = family_modules()
-    fams = _as_tuple(families)
-    if fams is None:
-        fams = tuple(mods)
-    for f in fams:
-        check_choice("families", f, list(mods))
-    ids = _as_tuple(indicators)
-    if ids is not None:
-        owner = {e["id"]: name for name, m in mods.items() for e in m.CATALOG}
-        for i in ids:
-            check_choice("indicators", i, list(owner))
-        fams = tuple(f for f in fams if any(owner[i] == f for i in ids))
+    mods, fams, ids = _resolve(families, indicators)
     out = set(_ALWAYS)
-    for f in (f for f in FAMILIES if f in fams):
+    for f in fams:
         mod = mods[f]
         out.update(mod.TABLES)
         for ind, tables in getattr(mod, "NEEDS", {}).items():

@@ -23,6 +23,19 @@ NO_DATA = "no data"
 Z95 = 1.959963984540054
 
 
+# --- catalog -------------------------------------------------------------------
+
+
+def catalog_entry(family: str, id: str, name_zh: str, name_en: str, definition_zh: str,
+                  definition_en: str, *, unit: str, direction: str, interval: str,
+                  category: str | None = None, survey: bool = False, benchmark: dict | None = None) -> dict:
+    """One indicator of a family's ``CATALOG`` (the fields of docs/dev/INTERFACES.md)."""
+    return {"id": id, "family": family, "name_zh": name_zh, "name_en": name_en,
+            "definition_zh": definition_zh, "definition_en": definition_en, "unit": unit,
+            "direction": direction, "interval": interval, "category": category,
+            "survey": survey, "benchmark": benchmark}
+
+
 # --- intervals ----------------------------------------------------------------
 
 
@@ -272,7 +285,60 @@ def _unit_index(ds, levels):
     return _memo(ds, f"units.{levels}", make)
 
 
+def unit_frame(ds, level: str) -> tuple[pd.DataFrame, pd.Series]:
+    """Units of ``level`` (sorted by unit_id, one row each) and community -> unit position.
+
+    Returns
+    -------
+    frame
+        Columns unit_id, unit_name, district; row *i* is unit position *i*.
+    position
+        Integer position in ``frame`` of each community's unit, indexed by community_id.
+    """
+    u = units(ds, level)
+    frame = u.drop_duplicates("unit_id")[["unit_id", "unit_name", "district"]]
+    frame = frame.sort_values("unit_id").reset_index(drop=True)
+    pos = pd.Series(np.arange(len(frame)), index=frame["unit_id"].to_numpy())
+    position = pd.Series(pos.reindex(u["unit_id"].to_numpy()).to_numpy(),
+                         index=u["community_id"].to_numpy())
+    return frame, position
+
+
 # --- rows ---------------------------------------------------------------------
+
+
+def assemble(level: str, frame: pd.DataFrame, period: str, blocks: list[dict], *,
+             numeric, flags=()) -> pd.DataFrame:
+    """One DataFrame of every block of a level (built once, not per indicator).
+
+    Parameters
+    ----------
+    frame
+        The units of the level, as :func:`unit_frame` gives them.
+    blocks
+        One dict per indicator (and category): ``indicator``, ``category``,
+        ``note`` (one per unit) and the columns ``numeric`` (arrays of one
+        value per unit, or a scalar; absent: NaN) and ``flags`` (booleans).
+    """
+    k, u = len(blocks), len(frame)
+    out = {
+        "indicator": np.repeat([b["indicator"] for b in blocks], u),
+        "level": level,
+        "unit_id": np.tile(frame["unit_id"].to_numpy(dtype=object), k),
+        "unit_name": np.tile(frame["unit_name"].to_numpy(dtype=object), k),
+        "district": np.tile(frame["district"].to_numpy(dtype=object), k),
+        "period": period,
+        "category": np.repeat(np.array([b["category"] for b in blocks], dtype=object), u),
+    }
+    for c in numeric:
+        out[c] = np.concatenate([np.broadcast_to(np.asarray(b.get(c, np.nan), dtype="float64"), (u,))
+                                 for b in blocks])
+    for c in flags:
+        out[c] = np.concatenate([np.asarray(b[c], dtype=bool) for b in blocks])
+    out["note"] = np.concatenate([np.asarray(b["note"], dtype=object) for b in blocks])
+    return pd.DataFrame(out)
+
+
 
 
 def rows(indicator: str, df: pd.DataFrame, **cols) -> pd.DataFrame:
@@ -316,3 +382,16 @@ def ratio(num, den):
     den = np.asarray(den, dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / den, np.nan)
+
+
+def cover(out: pd.DataFrame, ok: bool, note: str | None) -> pd.DataFrame:
+    """Rows of a period: all empty with note ``no data`` when the period is not
+    covered (``ok`` false), else ``note`` (e.g. ``through MM-DD``) on rows without one."""
+    return blank(out, np.ones(len(out), bool)) if not ok else with_note(out, note)
+
+
+def undefined(out: pd.DataFrame, ok: bool, den) -> pd.DataFrame:
+    """Inside coverage (``ok``), rows whose denominator ``den`` is 0 or missing: empty, ``no data``."""
+    if ok:
+        out = blank(out, ~(np.asarray(den, float) > 0), NO_DATA)
+    return out

@@ -24,8 +24,8 @@ import pandas as pd
 
 from evalkit.contract import CADRES, CADRE_ROLES, EDUCATION_ORDER, code_map
 from evalkit.exceptions import ParameterError
-from evalkit.families._coverage import NO_DATA, wilson
-from evalkit.families._frame import finalize, units
+from evalkit.families._coverage import NO_DATA, assemble, catalog_entry, unit_frame, wilson
+from evalkit.families._frame import empty, finalize
 
 if TYPE_CHECKING:  # pragma: no cover
     from evalkit.families._frame import Context
@@ -48,6 +48,8 @@ COLLEGE_OR_ABOVE = tuple(EDUCATION_ORDER[EDUCATION_ORDER.index("college"):])
 JUNIOR_HIGH_OR_BELOW = tuple(EDUCATION_ORDER[: EDUCATION_ORDER.index("junior_high") + 1])
 
 NO_PREVIOUS = "no previous term"
+#: Estimate columns of the output blocks.
+_NUMERIC = ("value", "se", "ci_low", "ci_high", "n", "numerator", "denominator")
 
 _NANSHAN = ("Nanshan district, Shenzhen, 2008 community Party organisation election "
             "(source case 002: 新当选班子成员大专以上学历的占79.9%，比上一届高出20个百分点)")
@@ -55,12 +57,8 @@ _NANSHAN = ("Nanshan district, Shenzhen, 2008 community Party organisation elect
 
 def _entry(id, name_zh, name_en, definition_zh, definition_en, unit, direction,
            interval, category=None, benchmark=None):
-    return {
-        "id": id, "family": FAMILY, "name_zh": name_zh, "name_en": name_en,
-        "definition_zh": definition_zh, "definition_en": definition_en,
-        "unit": unit, "direction": direction, "interval": interval,
-        "category": category, "survey": False, "benchmark": benchmark,
-    }
+    return catalog_entry(FAMILY, id, name_zh, name_en, definition_zh, definition_en, unit=unit,
+                         direction=direction, interval=interval, category=category, benchmark=benchmark)
 
 
 CATALOG: list[dict] = [
@@ -208,16 +206,6 @@ def _flag(s: pd.Series | None, n: int) -> np.ndarray:
     return s.astype("boolean").to_numpy(dtype="float64", na_value=np.nan)
 
 
-def _unit_frame(ds, level: str) -> tuple[pd.DataFrame, pd.Series]:
-    """Units of ``level`` (sorted, one row each) and community -> unit position."""
-    u = units(ds, level)
-    frame = u.drop_duplicates("unit_id")[["unit_id", "unit_name", "district"]]
-    frame = frame.sort_values("unit_id").reset_index(drop=True)
-    pos = pd.Series(np.arange(len(frame)), index=frame["unit_id"].to_numpy())
-    cpos = pd.Series(pos.reindex(u["unit_id"].to_numpy()).to_numpy(), index=u["community_id"].to_numpy())
-    return frame, cpos
-
-
 def _positions(cpos: pd.Series, community_ids) -> np.ndarray:
     """Unit position of each row's community (-1 when not in the register)."""
     p = cpos.reindex(np.asarray(community_ids, dtype=object)).to_numpy(dtype="float64")
@@ -241,25 +229,6 @@ def _share(indicator, x, m, category=None) -> dict:
             "ci_low": low, "ci_high": high, "n": m,
             "numerator": np.where(m > 0, x, np.nan), "denominator": np.where(m > 0, m, np.nan),
             "note": np.where(m > 0, None, NO_DATA)}
-
-
-def _assemble(level: str, frame: pd.DataFrame, period: str, blocks: list[dict]) -> pd.DataFrame:
-    """One DataFrame of every block of a level (built once, not per indicator)."""
-    k, u = len(blocks), len(frame)
-    out = {
-        "indicator": np.repeat([b["indicator"] for b in blocks], u),
-        "level": level,
-        "unit_id": np.tile(frame["unit_id"].to_numpy(dtype=object), k),
-        "unit_name": np.tile(frame["unit_name"].to_numpy(dtype=object), k),
-        "district": np.tile(frame["district"].to_numpy(dtype=object), k),
-        "period": period,
-        "category": np.repeat(np.array([b["category"] for b in blocks], dtype=object), u),
-    }
-    for c in ("value", "se", "ci_low", "ci_high", "n", "numerator", "denominator"):
-        out[c] = np.concatenate([np.broadcast_to(np.asarray(b.get(c, np.nan), dtype="float64"), (u,))
-                                 for b in blocks])
-    out["note"] = np.concatenate([np.asarray(b["note"], dtype=object) for b in blocks])
-    return pd.DataFrame(out)
 
 
 def compute(ctx: "Context", *, age_limit: int = AGE_LIMIT) -> pd.DataFrame:
@@ -333,7 +302,7 @@ def compute(ctx: "Context", *, age_limit: int = AGE_LIMIT) -> pd.DataFrame:
 
     pieces = []
     for level in ctx.levels:
-        frame, cpos = _unit_frame(ds, level)
+        frame, cpos = unit_frame(ds, level)
         size = len(frame)
         pos = _positions(cpos, current["community_id"].to_numpy())
         n_edu = _sum(pos, known_edu, size)
@@ -367,10 +336,8 @@ def compute(ctx: "Context", *, age_limit: int = AGE_LIMIT) -> pd.DataFrame:
             blocks.append(_share("cadre_dual_role_share", _sum(dpos, sec_dual, size),
                                  _sum(dpos, sec_known, size)))
         if blocks:
-            pieces.append(_assemble(level, frame, period, blocks))
+            pieces.append(assemble(level, frame, period, blocks, numeric=_NUMERIC))
     if not pieces:
-        from evalkit.families._frame import empty
-
         return empty()
     return finalize(pd.concat(pieces, ignore_index=True))
 

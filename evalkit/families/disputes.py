@@ -9,15 +9,14 @@ households, never community rates.
 
 from __future__ import annotations
 
-import importlib.util
-
 import numpy as np
 import pandas as pd
 
 from evalkit.contract import DISPUTE_CATEGORIES
 from evalkit.families import _aggregate as agg
 from evalkit.families._coverage import (
-    NO_DATA, Coverage, blank, garwood, grid, ratio, rollup, rows, sizes, wilson, with_note,
+    Coverage, blank, catalog_entry, cover, garwood, grid, level_map, ratio, rollup, rows, sizes, undefined, wilson,
+    with_note,
 )
 
 FAMILY = "disputes"
@@ -31,10 +30,8 @@ HORIZON_DAYS = 30
 
 
 def _e(id, name_zh, name_en, def_zh, def_en, unit, interval, category=None, direction="descriptive"):
-    return {"id": id, "family": FAMILY, "name_zh": name_zh, "name_en": name_en,
-            "definition_zh": def_zh, "definition_en": def_en, "unit": unit,
-            "direction": direction, "interval": interval, "category": category,
-            "survey": False, "benchmark": None}
+    return catalog_entry(FAMILY, id, name_zh, name_en, def_zh, def_en, unit=unit,
+                         direction=direction, interval=interval, category=category)
 
 
 CATALOG = [
@@ -149,7 +146,7 @@ def compute(ctx) -> pd.DataFrame:
         parts.append(_resolution_times(ctx, cov, dis))
     if ctx.wants("dispute_trend_irr") or ctx.wants("dispute_trend_mk"):
         parts.append(_trends(ctx, cov, monthly))
-    parts = [p for p in parts if p is not None and len(p)]
+    parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
@@ -172,11 +169,11 @@ def _rates(ctx, cov, monthly):
     out = []
     if ctx.wants("dispute_count"):
         o = rows("dispute_count", r, value=k, ci_low=lo, ci_high=hi, n=k)
-        out.append(_cover(o, ok, note))
+        out.append(cover(o, ok, note))
     if ctx.wants("dispute_rate"):
         o = rows("dispute_rate", r, value=1000 * ratio(k, hh), ci_low=1000 * ratio(lo, hh),
                  ci_high=1000 * ratio(hi, hh), n=k, numerator=k, denominator=hh)
-        out.append(_cover(o, ok, note))
+        out.append(cover(o, ok, note))
         out.append(_monthly_rates(ctx, cov, monthly))
     if ctx.wants("dispute_rate_change"):
         r0, ok0, _ = year_cases(ctx, cov, monthly, year - 1)
@@ -185,7 +182,7 @@ def _rates(ctx, cov, monthly):
         rr = ratio(rate1, rate0)
         lo, hi = _rate_ratio_ci(k, hh, k0, hh0)
         o = rows("dispute_rate_change", r, value=rr - 1, ci_low=lo - 1, ci_high=hi - 1, n=k + k0)
-        o = _cover(o, ok and ok0, note)
+        o = cover(o, ok and ok0, note)
         if ok and ok0:
             o = blank(o, ~(rate0 > 0), "rate 0 in the year before")
         out.append(o)
@@ -213,11 +210,6 @@ def _rate_ratio_ci(k1, e1, k0, e0, level=0.95):
         hi = np.where(pu < 1, pu / (1 - pu) * f, np.inf)
     bad = ~(n > 0)
     return np.where(bad, np.nan, lo), np.where(bad, np.nan, hi)
-
-
-def _cover(o, ok, note):
-    o = blank(o, np.full(len(o), not ok)) if not ok else with_note(o, note)
-    return o
 
 
 def _monthly_rates(ctx, cov, monthly):
@@ -262,57 +254,53 @@ def _ledger_shares(ctx, cov, dis):
         lo, hi = wilson(t["cases"], t["total"])
         o = rows("dispute_share", t, value=ratio(t["cases"], t["total"]), ci_low=lo, ci_high=hi,
                  n=t["total"], numerator=t["cases"], denominator=t["total"])
-        out.append(_undefined(_cover(o, ok, note), ok, t["total"]))
+        out.append(undefined(cover(o, ok, note), ok, t["total"]))
     for ind, col in (("dispute_resolution_rate", "resolved"), ("dispute_escalation_rate", "escalated")):
         if ctx.wants(ind):
             lo, hi = wilson(tot[col], tot["cases"])
             o = rows(ind, tot, value=ratio(tot[col], tot["cases"]), ci_low=lo, ci_high=hi,
                      n=tot["cases"], numerator=tot[col], denominator=tot["cases"])
-            out.append(_undefined(_cover(o, ok, note), ok, tot["cases"]))
+            out.append(undefined(cover(o, ok, note), ok, tot["cases"]))
     return pd.concat(out, ignore_index=True)
-
-
-def _undefined(o, ok, den):
-    """Rows whose denominator is 0 inside coverage: empty, note ``no data``."""
-    if ok:
-        o = blank(o, ~(np.asarray(den, float) > 0), NO_DATA)
-    return o
-
-
-def _stats_module(name):
-    """evalkit.stats.<name> if it is installed (written by another engineer), else None."""
-    full = f"evalkit.stats.{name}"
-    if importlib.util.find_spec(full) is None:
-        return None
-    return importlib.import_module(full)
 
 
 def _stacked(ctx, frame):
     """``frame`` (one row per community record) with level/unit columns, once per level asked."""
-    from evalkit.families._coverage import level_map
-
     return level_map(ctx.ds, ctx.levels).merge(frame, on="community_id", how="inner")
+
+
+def _unit_key(frame):
+    """One text key per (level, unit_id): the ``by`` column of the per-unit statistics."""
+    return frame["level"] + "\x1f" + frame["unit_id"]
+
+
+def _skeleton(ctx, period):
+    """One row per unit of every level asked, for ``period``, with its ``unit_key``."""
+    skeleton = rollup(ctx.ds, ctx.levels, grid(ctx.ds, period=[period]), keys=["period"])
+    skeleton["unit_key"] = _unit_key(skeleton)
+    return skeleton
+
+
+def _all_blank(skeleton, wanted):
+    """Rows of every indicator of ``wanted`` on ``skeleton``, all empty with note ``no data``."""
+    return pd.concat([blank(rows(i, skeleton), np.ones(len(skeleton), bool)) for i in wanted])
 
 
 def _resolution_times(ctx, cov, dis):
     year = ctx.year
     ok, end, note = cov.year(year)
     wanted = [i for i in ("dispute_resolved_30d", "dispute_median_days") if ctx.wants(i)]
-    skeleton = rollup(ctx.ds, ctx.levels, grid(ctx.ds, period=[str(year)]), keys=["period"])
+    skeleton = _skeleton(ctx, str(year))
     if not ok:
-        return pd.concat([blank(rows(i, skeleton), np.ones(len(skeleton), bool)) for i in wanted])
-    surv = _stats_module("survival")
-    if surv is None:
-        ctx.warnings.append("缺少 evalkit.stats.survival，已略去化解时间指标。 / "
-                            "evalkit.stats.survival is missing: resolution-time indicators left out.")
-        return None
+        return _all_blank(skeleton, wanted)
+    from evalkit.stats.survival import cumulative_incidence
+
     t = _times(dis, pd.Timestamp(year, 1, 1), end, cov.as_of)
     st = _stacked(ctx, t)
-    st["unit_key"] = st["level"] + "\x1f" + st["unit_id"]
+    st["unit_key"] = _unit_key(st)
     with np.errstate(all="ignore"):  # log(-log) limits of a curve at 0 or 1 are handled downstream
-        res = surv.cumulative_incidence(st, time="days", cause="event", by="unit_key",
-                                        event=1, at=HORIZON_DAYS)
-    skeleton["unit_key"] = skeleton["level"] + "\x1f" + skeleton["unit_id"]
+        res = cumulative_incidence(st, time="days", cause="event", by="unit_key",
+                                   event=1, at=HORIZON_DAYS)
     r = skeleton.merge(res, on="unit_key", how="left")
     n = r["n"].fillna(0).to_numpy()
     out = []
@@ -320,12 +308,12 @@ def _resolution_times(ctx, cov, dis):
         o = rows("dispute_resolved_30d", r, value=r["value"], se=r["se"],
                  ci_low=r["ci_low"], ci_high=r["ci_high"], n=n,
                  note=r["note"].where(r["note"] == "beyond follow-up"))
-        out.append(_undefined(with_note(o, note), True, n))
+        out.append(undefined(with_note(o, note), True, n))
     if ctx.wants("dispute_median_days"):
         o = rows("dispute_median_days", r, value=r["median"], n=n)
         o = with_note(o, None)
         o = blank(o, (n > 0) & r["median"].isna().to_numpy(), "never reaches 0.5")
-        out.append(_undefined(with_note(o, note), True, n))
+        out.append(undefined(with_note(o, note), True, n))
     return pd.concat(out, ignore_index=True)
 
 
@@ -345,14 +333,11 @@ def _trends(ctx, cov, monthly):
     wanted = [i for i in ("dispute_trend_irr", "dispute_trend_mk") if ctx.wants(i)]
     win = trend_window(cov, year)
     period = f"{win[0]}-{win[1]}" if win else str(year)
-    skeleton = rollup(ctx.ds, ctx.levels, grid(ctx.ds, period=[period]), keys=["period"])
+    skeleton = _skeleton(ctx, period)
     if win is None:
-        return pd.concat([blank(rows(i, skeleton), np.ones(len(skeleton), bool)) for i in wanted])
-    trend = _stats_module("trend")
-    if trend is None:
-        ctx.warnings.append("缺少 evalkit.stats.trend，已略去纠纷趋势指标。 / "
-                            "evalkit.stats.trend is missing: dispute trend indicators left out.")
-        return None
+        return _all_blank(skeleton, wanted)
+    from evalkit.stats import trend
+
     y0, y1 = win
     # months inside coverage only: a month cut by the as-of date is left out
     last = min(pd.Timestamp(y1, 12, 31), cov.as_of)
@@ -367,8 +352,7 @@ def _trends(ctx, cov, monthly):
     f["t"] = ((f["y"] - y0) * 12 + (f["m"] - 1)) / 12.0
     st = _stacked(ctx, f)
     g = st.groupby(["level", "unit_id", "t", "m"], sort=False, as_index=False)[["cases", "households"]].sum()
-    g["unit_key"] = g["level"] + "\x1f" + g["unit_id"]
-    skeleton["unit_key"] = skeleton["level"] + "\x1f" + skeleton["unit_id"]
+    g["unit_key"] = _unit_key(g)
     note = None if last >= pd.Timestamp(y1, 12, 31) else f"through {last:%m-%d}"
     out = []
     if ctx.wants("dispute_trend_irr"):

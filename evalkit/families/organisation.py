@@ -13,7 +13,9 @@ import numpy as np
 import pandas as pd
 
 from evalkit.families import _aggregate as agg
-from evalkit.families._coverage import NO_DATA, blank, garwood, grid, ratio, rollup, rows, sizes, wilson
+from evalkit.families._coverage import (
+    NO_DATA, blank, catalog_entry, garwood, grid, ratio, rollup, rows, sizes, wilson,
+)
 
 FAMILY = "organisation"
 TABLES = ("communities", "community_years")
@@ -23,10 +25,8 @@ WORKER_ROLES = ("secretary", "deputy_secretary", "committee", "director", "staff
 
 
 def _e(id, name_zh, name_en, def_zh, def_en, unit, interval, direction, benchmark=None):
-    return {"id": id, "family": FAMILY, "name_zh": name_zh, "name_en": name_en,
-            "definition_zh": def_zh, "definition_en": def_en, "unit": unit,
-            "direction": direction, "interval": interval, "category": None,
-            "survey": False, "benchmark": benchmark}
+    return catalog_entry(FAMILY, id, name_zh, name_en, def_zh, def_en, unit=unit,
+                         direction=direction, interval=interval, benchmark=benchmark)
 
 
 CATALOG = [

@@ -20,8 +20,8 @@ import pandas as pd
 
 from evalkit.contract import DIMENSIONS
 from evalkit.exceptions import DataError
-from evalkit.families._coverage import NO_DATA
-from evalkit.families._frame import empty, finalize, units
+from evalkit.families._coverage import NO_DATA, assemble, catalog_entry, unit_frame
+from evalkit.families._frame import empty, finalize
 
 if TYPE_CHECKING:  # pragma: no cover
     from evalkit.families._frame import Context
@@ -42,12 +42,9 @@ _CHENGDU = ("Chengdu harmonious-community standard (成都市和谐社区建设�
 
 def _entry(id, name_zh, name_en, definition_zh, definition_en, unit, direction, interval,
            category=None, benchmark=None):
-    return {
-        "id": id, "family": FAMILY, "name_zh": name_zh, "name_en": name_en,
-        "definition_zh": definition_zh, "definition_en": definition_en,
-        "unit": unit, "direction": direction, "interval": interval,
-        "category": category, "survey": True, "benchmark": benchmark,
-    }
+    return catalog_entry(FAMILY, id, name_zh, name_en, definition_zh, definition_en, unit=unit,
+                         direction=direction, interval=interval, category=category, survey=True,
+                         benchmark=benchmark)
 
 
 CATALOG: list[dict] = [
@@ -240,15 +237,6 @@ def design_columns(responses: pd.DataFrame) -> tuple[pd.DataFrame, dict]:
 _EST = ("value", "se", "ci_low", "ci_high", "deff", "n")
 
 
-def _unit_frame(ds, level):
-    """Units of ``level`` (sorted, one row each) and community -> unit_id."""
-    u = units(ds, level)
-    frame = u.drop_duplicates("unit_id")[["unit_id", "unit_name", "district"]]
-    frame = frame.sort_values("unit_id").reset_index(drop=True)
-    cmap = pd.Series(u["unit_id"].to_numpy(), index=u["community_id"].to_numpy())
-    return frame, cmap
-
-
 def _empty_block(indicator, size, category=None) -> dict:
     b = {c: np.full(size, np.nan) for c in _EST}
     b["n"] = np.zeros(size)
@@ -289,25 +277,6 @@ def _finish(b: dict, min_n: int) -> dict:
     b["note"] = np.where(nodata, NO_DATA, note)
     b["suppressed"] = (~nodata) & (n < min_n)
     return b
-
-
-def _assemble(level: str, frame: pd.DataFrame, period: str, blocks: list[dict]) -> pd.DataFrame:
-    """One DataFrame of every block of a level (built once, not per indicator)."""
-    k, u = len(blocks), len(frame)
-    out = {
-        "indicator": np.repeat([b["indicator"] for b in blocks], u),
-        "level": level,
-        "unit_id": np.tile(frame["unit_id"].to_numpy(dtype=object), k),
-        "unit_name": np.tile(frame["unit_name"].to_numpy(dtype=object), k),
-        "district": np.tile(frame["district"].to_numpy(dtype=object), k),
-        "period": period,
-        "category": np.repeat(np.array([b["category"] for b in blocks], dtype=object), u),
-    }
-    for c in _EST:
-        out[c] = np.concatenate([b[c] for b in blocks])
-    out["suppressed"] = np.concatenate([b["suppressed"] for b in blocks])
-    out["note"] = np.concatenate([np.asarray(b["note"], dtype=object) for b in blocks])
-    return pd.DataFrame(out)
 
 
 def _svy(data, y, kw, ci):
@@ -388,7 +357,8 @@ def compute(ctx: "Context") -> pd.DataFrame:
 
     pieces = []
     for level in ctx.levels:
-        frame, cmap = _unit_frame(ds, level)
+        frame, cpos = unit_frame(ds, level)
+        cmap = pd.Series(frame["unit_id"].to_numpy()[cpos.to_numpy()], index=cpos.index)
         index = pd.Index(frame["unit_id"].astype("str").to_numpy())
         size = len(frame)
         blocks: list[dict] = []
@@ -417,7 +387,8 @@ def compute(ctx: "Context") -> pd.DataFrame:
             if want["satisfaction_alpha"]:
                 blocks.append(_block("satisfaction_alpha", _alpha(alpha_x, unit, ctx.min_n), index))
         if blocks:
-            pieces.append(_assemble(level, frame, period, [_finish(b, ctx.min_n) for b in blocks]))
+            pieces.append(assemble(level, frame, period, [_finish(b, ctx.min_n) for b in blocks],
+                                   numeric=_EST, flags=("suppressed",)))
     if not pieces:
         return empty()
     return finalize(pd.concat(pieces, ignore_index=True))

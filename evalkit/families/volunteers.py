@@ -8,13 +8,12 @@ per community and service type); higher levels sum those counts.
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from evalkit.contract import SERVICE_TYPES
 from evalkit.families import _aggregate as agg
 from evalkit.families._coverage import (
-    NO_DATA, Coverage, blank, garwood, grid, ratio, rollup, rows, sizes, wilson, with_note,
+    Coverage, catalog_entry, cover, garwood, grid, ratio, rollup, rows, sizes, undefined, wilson,
 )
 
 FAMILY = "volunteers"
@@ -25,10 +24,9 @@ CATEGORIES = tuple(SERVICE_TYPES)
 
 def _e(id, name_zh, name_en, def_zh, def_en, unit, interval, category=None,
        direction="higher_better", benchmark=None):
-    return {"id": id, "family": FAMILY, "name_zh": name_zh, "name_en": name_en,
-            "definition_zh": def_zh, "definition_en": def_en, "unit": unit,
-            "direction": direction, "interval": interval, "category": category,
-            "survey": False, "benchmark": benchmark}
+    return catalog_entry(FAMILY, id, name_zh, name_en, def_zh, def_en, unit=unit,
+                         direction=direction, interval=interval, category=category,
+                         benchmark=benchmark)
 
 
 CATALOG = [
@@ -146,7 +144,7 @@ def compute(ctx) -> pd.DataFrame:
         lo, hi = garwood(reg)
         o = rows("volunteer_registration_rate", r, value=100 * ratio(reg, pop), ci_low=100 * ratio(lo, pop),
                  ci_high=100 * ratio(hi, pop), n=reg, numerator=reg, denominator=pop)
-        out.append(_cover(o, ok_r, note_r))
+        out.append(cover(o, ok_r, note_r))
     share_defs = [
         ("volunteer_active_rate", "active", "registered", ok_r and ok_a, note_a or note_r),
         ("volunteer_party_share", "party_active", "active", ok_a, note_a),
@@ -157,14 +155,14 @@ def compute(ctx) -> pd.DataFrame:
             k, n = r[num].to_numpy(), r[den].to_numpy()
             lo, hi = wilson(k, n)
             o = rows(ind, r, value=ratio(k, n), ci_low=lo, ci_high=hi, n=n, numerator=k, denominator=n)
-            out.append(_undefined(_cover(o, ok, note), ok, n))
+            out.append(undefined(cover(o, ok, note), ok, n))
     if ctx.wants("volunteer_hours_per_resident"):
         o = rows("volunteer_hours_per_resident", r, value=ratio(h, pop), n=r["records"],
                  numerator=h, denominator=pop)
-        out.append(_cover(o, ok_a, note_a))
+        out.append(cover(o, ok_a, note_a))
     if ctx.wants("volunteer_hours_per_active"):
         o = rows("volunteer_hours_per_active", r, value=ratio(h, act), n=act, numerator=h, denominator=act)
-        out.append(_undefined(_cover(o, ok_a, note_a), ok_a, act))
+        out.append(undefined(cover(o, ok_a, note_a), ok_a, act))
     if ctx.wants("volunteer_hours_share"):
         hb = hb.loc[hb["category"].isin(CATEGORIES)]
         g = grid(ds, category=CATEGORIES).merge(hb, on=["community_id", "category"], how="left")
@@ -176,15 +174,6 @@ def compute(ctx) -> pd.DataFrame:
                     sums=["hours", "records", "all_hours", "all_records"])
         o = rows("volunteer_hours_share", rc, value=ratio(rc["hours"], rc["all_hours"]),
                  n=rc["all_records"], numerator=rc["hours"], denominator=rc["all_hours"])
-        out.append(_undefined(_cover(o, ok_a, note_a), ok_a, rc["all_hours"]))
+        out.append(undefined(cover(o, ok_a, note_a), ok_a, rc["all_hours"]))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
-
-def _cover(o, ok, note):
-    return blank(o, np.ones(len(o), bool)) if not ok else with_note(o, note)
-
-
-def _undefined(o, ok, den):
-    if ok:
-        o = blank(o, ~(np.asarray(den, float) > 0), NO_DATA)
-    return o

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -235,9 +234,7 @@ def _read_xlsx_rows(path: Path, sheet: str | None, table: str) -> tuple[list[lis
 
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as err:
-        raise _unreadable(path, err) from None
-    except Exception as err:  # noqa: BLE001
+    except Exception as err:  # noqa: BLE001 - any openpyxl failure is a bad file
         raise _unreadable(path, err) from None
     try:
         if sheet is None:
@@ -279,7 +276,7 @@ def _read_xls_rows(path: Path, sheet: str | None, table: str) -> tuple[list[list
                 if cell.ctype == xlrd.XL_CELL_DATE:
                     try:
                         row.append(xlrd.xldate_as_datetime(cell.value, book.datemode).date().isoformat())
-                    except Exception:  # noqa: BLE001
+                    except (ValueError, OverflowError):  # xlrd's XLDateError is a ValueError
                         row.append(_excel_cell(cell.value))
                 elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
                     row.append(None)
@@ -460,11 +457,12 @@ def _read_csv_arrow(data, skip: int, names: list[str], types: dict):
 
 
 def parquet_columns(path: Path) -> list[str]:
+    import pyarrow as pa
     import pyarrow.parquet as pq
 
     try:
         return list(pq.read_schema(path).names)
-    except Exception as err:  # noqa: BLE001
+    except (pa.ArrowException, OSError, ValueError) as err:
         raise ReadError(
             f"无法读取 Parquet 文件 {path.name}（{type(err).__name__}）。",
             f"Cannot read Parquet file {path.name} ({type(err).__name__}).",
@@ -519,9 +517,7 @@ def read_parquet_arrow(src: Source, columns: list[str], filter_col: str | None =
             else:
                 tbl = pf.schema_arrow.empty_table().select(columns)
                 rows = np.arange(0, dtype="int64")
-    except ReadError:
-        raise
-    except Exception as err:  # noqa: BLE001 - any pyarrow failure is a bad file
+    except (pa.ArrowException, OSError, ValueError) as err:  # pyarrow: a bad file
         raise ReadError(
             f"无法读取 Parquet 文件 {src.path.name}（{type(err).__name__}）。",
             f"Cannot read Parquet file {src.path.name} ({type(err).__name__}).", table=src.table,

@@ -224,14 +224,10 @@ def _code_text(col: Column) -> tuple[str, str]:
     return f"应为以下代码之一：{zh}", f"expected one of the codes: {en}"
 
 
-def _known_indicators() -> set[str] | None:
-    try:
-        from evalkit.families.catalog import catalog
+def _known_indicators() -> set[str]:
+    from evalkit.families.catalog import ids
 
-        cat = catalog()
-        return set(cat["id"].astype(str))
-    except Exception:  # noqa: BLE001 - the catalog is optional here
-        return None
+    return set(ids())
 
 
 # --- the checks -------------------------------------------------------------
@@ -367,36 +363,32 @@ def _check_cross(col: _Collector, ds) -> None:
     def has(table, *cols):
         return table in t and all(c in src.get(table, TABLES[table].column_names) for c in cols)
 
-    if has("disputes", "reported_on", "resolved_on"):
-        d = t["disputes"]
-        bad = (d["resolved_on"] < d["reported_on"]).fillna(False).to_numpy(dtype=bool)
-        col.rows("error", "disputes", "resolved_on", "date.order",
-                 "化解日期不能早于登记日期 reported_on", "expected on or after reported_on",
-                 _rows(d, bad), d.loc[bad, "resolved_on"].to_numpy())
+    def failed(table, column):
+        """Rows of ``table`` whose ``column`` could not be read (already reported)."""
+        df, fails = t[table], ds.parse_failures.get(table)
+        if fails is None or not len(fails):
+            return np.zeros(len(df), dtype=bool)
+        return df["_row"].isin(fails.loc[fails["column"] == column, "_row"]).to_numpy()
+
+    def date_order(table, later, earlier, zh):
+        if has(table, earlier, later):
+            df = t[table]
+            bad = (df[later] < df[earlier]).fillna(False).to_numpy(dtype=bool)
+            col.rows("error", table, later, "date.order", zh, f"expected on or after {earlier}",
+                     _rows(df, bad), df.loc[bad, later].to_numpy())
+
+    date_order("disputes", "resolved_on", "reported_on", "化解日期不能早于登记日期 reported_on")
     if has("disputes", "status"):
         d = t["disputes"]
         resolved = (d["status"] == "resolved").fillna(False).to_numpy(dtype=bool)
-        miss = resolved & d["resolved_on"].isna().to_numpy()
-        failed = ds.parse_failures.get("disputes")
-        if failed is not None and len(failed):
-            rows = failed.loc[failed["column"] == "resolved_on", "_row"]
-            miss &= ~d["_row"].isin(rows).to_numpy()
+        miss = resolved & d["resolved_on"].isna().to_numpy() & ~failed("disputes", "resolved_on")
         col.rows("error", "disputes", "resolved_on", "disputes.resolved_on",
                  "办理状态为已化解时必须填写化解日期", "required when status is resolved", _rows(d, miss))
-    if has("volunteers", "registered_on", "left_on"):
-        v = t["volunteers"]
-        bad = (v["left_on"] < v["registered_on"]).fillna(False).to_numpy(dtype=bool)
-        col.rows("error", "volunteers", "left_on", "date.order",
-                 "注销日期不能早于注册日期 registered_on", "expected on or after registered_on",
-                 _rows(v, bad), v.loc[bad, "left_on"].to_numpy())
+    date_order("volunteers", "left_on", "registered_on", "注销日期不能早于注册日期 registered_on")
     if has("communities", "pilot"):
         c = t["communities"]
         pilot = c["pilot"].fillna(False).to_numpy(dtype=bool)
-        start = c["pilot_start"].notna().to_numpy().copy()
-        failed = ds.parse_failures.get("communities")
-        if failed is not None and len(failed):
-            rows = failed.loc[failed["column"] == "pilot_start", "_row"]
-            start |= c["_row"].isin(rows).to_numpy()
+        start = c["pilot_start"].notna().to_numpy() | failed("communities", "pilot_start")
         col.rows("error", "communities", "pilot_start", "communities.pilot_start",
                  "试点社区（是否试点=是）必须填写试点开始日期", "required when pilot is true",
                  _rows(c, pilot & ~start))
@@ -431,11 +423,9 @@ def _check_cross(col: _Collector, ds) -> None:
                 "the item columns cannot be identified.")
 
     if "targets" in t and len(t["targets"]):
-        known = _known_indicators()
-        if known:
-            tg = t["targets"]
-            bad = (tg["indicator"].notna() & ~tg["indicator"].isin(known)).to_numpy()
-            col.rows("warning", "targets", "indicator", "targets.indicator",
-                     "不是指标目录中的指标编号（见 evalkit catalog）",
-                     "not an indicator id of the catalog (see evalkit catalog)",
-                     _rows(tg, bad), tg.loc[bad, "indicator"].to_numpy())
+        tg = t["targets"]
+        bad = (tg["indicator"].notna() & ~tg["indicator"].isin(_known_indicators())).to_numpy()
+        col.rows("warning", "targets", "indicator", "targets.indicator",
+                 "不是指标目录中的指标编号（见 evalkit catalog）",
+                 "not an indicator id of the catalog (see evalkit catalog)",
+                 _rows(tg, bad), tg.loc[bad, "indicator"].to_numpy())

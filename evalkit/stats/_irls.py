@@ -51,6 +51,25 @@ def _cross(X, w, active):
     return A
 
 
+def _scoring_step(X, y, offset, active, w, eta, mu, beta):
+    """One Fisher-scoring (IRLS) step of a log-link model with working weights ``w``.
+
+    Returns the new (beta, eta, mu) and the step's size relative to beta,
+    max|beta_new - beta| / (1 + max|beta_new|), per group.
+
+    Notes
+    -----
+    Working response :math:`z = \eta - \text{offset} + (y - \mu)/\mu`;
+    :math:`\beta_{new} = (X'WX)^{-1} X'Wz`.
+    """
+    z = eta - offset + (y - mu) / mu
+    new = _solve(_cross(X, w, active), np.einsum("gtp,gt->gp", X, w * z))
+    new[~active] = 0.0
+    rel = np.abs(new - beta).max(axis=1) / (1 + np.abs(new).max(axis=1))
+    eta = np.clip(np.einsum("gtp,gp->gt", X, new) + offset, -_ETA_MAX, _ETA_MAX)
+    return new, eta, np.exp(eta), rel
+
+
 def poisson_irls(X, y, offset, mask, active, *, maxiter=100, tol=1e-10):
     """Poisson GLM with log link and offset, for every group at once.
 
@@ -69,19 +88,9 @@ def poisson_irls(X, y, offset, mask, active, *, maxiter=100, tol=1e-10):
     beta = np.zeros((G, p))
     converged = np.zeros(G, dtype=bool)
     for it in range(maxiter):
-        w = mu * mask
-        z = eta - offset + (y - mu) / mu
-        A = _cross(X, w, active)
-        b = np.einsum("gtp,gt->gp", X, w * z)
-        new = _solve(A, b)
-        new[~active] = 0.0
-        step = np.abs(new - beta).max(axis=1)
-        scale = 1 + np.abs(new).max(axis=1)
-        beta = new
-        eta = np.clip(np.einsum("gtp,gp->gt", X, beta) + offset, -_ETA_MAX, _ETA_MAX)
-        mu = np.exp(eta)
+        beta, eta, mu, rel = _scoring_step(X, y, offset, active, mu * mask, eta, mu, beta)
         if it > 0:
-            converged = step <= tol * scale
+            converged = rel <= tol
             if converged.all():
                 break
     w = mu * mask
@@ -168,18 +177,9 @@ def nb2_ml(X, y, offset, mask, active, beta0, alpha0, *, maxiter=200, tol=1e-10)
         a = np.exp(lam)
         # Fisher-scoring step for beta given alpha
         w = mu / (1 + a[:, None] * mu) * mask
-        z = eta - offset + (y - mu) / mu
-        A = _cross(X, w, active)
-        b = np.einsum("gtp,gt->gp", X, w * z)
-        new = _solve(A, b)
-        new[~active] = 0.0
-        step = np.abs(new - beta).max(axis=1)
-        scale = 1 + np.abs(new).max(axis=1)
-        beta = new
-        eta = np.clip(np.einsum("gtp,gp->gt", X, beta) + offset, -_ETA_MAX, _ETA_MAX)
-        mu = np.exp(eta)
+        beta, eta, mu, rel = _scoring_step(X, y, offset, active, w, eta, mu, beta)
         at_min = lam <= _LOG_ALPHA_MIN + 1e-12
-        converged = (step <= tol * scale) & ((dlam <= tol * (1 + np.abs(lam))) | at_min)
+        converged = (rel <= tol) & ((dlam <= tol * (1 + np.abs(lam))) | at_min)
         if it > 0 and converged.all():
             break
     a = np.exp(lam)

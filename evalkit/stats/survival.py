@@ -274,19 +274,8 @@ def kaplan_meier(
     S, gsum = _km(d, n, first, ug)
     with np.errstate(invalid="ignore"):
         se_all = np.where(np.isfinite(gsum), S * np.sqrt(gsum), np.nan)
-    pos, last = _evaluate_at(tab, G, at)
-    has = pos >= 0
-    p = np.clip(pos, 0, None)
-    value = np.where(has, S[p], 1.0)
-    se = np.where(has, se_all[p], 0.0)
-    lo, hi = _loglog_ci(value, se, level)
-    times_row = tab["utimes"][tab["ur"]]
-    median = _first_where(S <= 0.5 + _HALF_TOL, ug, G, times_row)
-    note = _notes(median, at, times_row[last], S[last])
-    return with_keys(keys, {
-        "n": tab["ngroup"].astype(np.int64), "value": value, "se": se,
-        "ci_low": lo, "ci_high": hi, "median": median, "note": note,
-    })
+    return _summary(tab, G, keys, S, se_all, S <= 0.5 + _HALF_TOL, S,
+                    at=at, start=1.0, level=level)
 
 
 def cumulative_incidence(
@@ -410,16 +399,27 @@ def cumulative_incidence(
         rb = sp0 * dk / n
         v += -2 * F * C(rb) + 2 * C(F * rb)
     se_all = np.sqrt(np.clip(v, 0, None))
+    return _summary(tab, G, keys, F, se_all, F >= 0.5 - _HALF_TOL, S,
+                    at=at, start=0.0, level=level)
 
+
+def _summary(tab, G, keys, curve, se_all, reached, surv, *, at, start, level):
+    """One output row per group from a curve over the distinct (group, time) rows.
+
+    ``value``/``se`` are the curve at ``at`` (``start`` with se 0 before the
+    group's first time; the group's last value without ``at``), the interval is
+    log(-log); ``median`` is the first time where ``reached``; ``surv``
+    (all-cause survival) says whether follow-up ends before ``at``.
+    """
     pos, last = _evaluate_at(tab, G, at)
     has = pos >= 0
     p = np.clip(pos, 0, None)
-    value = np.where(has, F[p], 0.0)
+    value = np.where(has, curve[p], start)
     se = np.where(has, se_all[p], 0.0)
     lo, hi = _loglog_ci(value, se, level)
     times_row = tab["utimes"][tab["ur"]]
-    median = _first_where(F >= 0.5 - _HALF_TOL, ug, G, times_row)
-    note = _notes(median, at, times_row[last], S[last])
+    median = _first_where(reached, tab["ug"], G, times_row)
+    note = _notes(median, at, times_row[last], surv[last])
     return with_keys(keys, {
         "n": tab["ngroup"].astype(np.int64), "value": value, "se": se,
         "ci_low": lo, "ci_high": hi, "median": median, "note": note,

@@ -1,4 +1,4 @@
-"""Reference values for tests/families/test_satisfaction.py (engineer H).
+"""Reference values for tests/families/test_satisfaction.py.
 
 Not a test: run it in an environment with samplics 0.6.0 and pingouin 0.7.0
 (the project venv has neither) from this folder:

@@ -5,4 +5,4 @@ import helpers from it, never from ``conftest``, whose name other test folders
 share).
 """
 
-from fam_helpers import demo_dir, demo_ds, small_ds  # noqa: F401  (fixtures)
+from fam_helpers import demo, demo_dir, demo_ds, small_ds  # noqa: F401  (fixtures)

@@ -188,22 +188,29 @@ def one(df: pd.DataFrame, **where) -> pd.Series:
     return sel.iloc[0]
 
 
-# --- synthetic data (evalkit synth, written by another engineer) --------------------
+# --- synthetic data (evalkit synth) ---------------------------------------------------
 
 
 @pytest.fixture(scope="session")
 def demo_dir(tmp_path_factory):
     """``evalkit synth --scale demo --seed 20241`` written once per test session."""
-    synthetic = pytest.importorskip("evalkit.synthetic")
+    from evalkit import synthetic
+
     return synthetic.synth(tmp_path_factory.mktemp("synth") / "demo", scale="demo", seed=20241)
 
 
 @pytest.fixture(scope="session")
 def demo_ds(demo_dir):
-    io = pytest.importorskip("evalkit.io")
-    if not hasattr(io, "load"):
-        pytest.skip("evalkit.io.load not written yet")
+    from evalkit import io
     return io.load(demo_dir)
+
+
+@pytest.fixture(scope="session")
+def demo(demo_dir, demo_ds):
+    """The session's demo dataset (``evalkit synth --scale demo --seed 20241``) and its truth.json."""
+    import json
+
+    return demo_ds, json.loads((demo_dir / "truth.json").read_text(encoding="utf-8"))
 
 
 def subset(ds: Dataset, community_ids) -> Dataset:

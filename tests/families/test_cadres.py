@@ -306,18 +306,6 @@ def test_rerun_is_identical(ds):
 # --- synthetic data --------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    synthetic = pytest.importorskip("evalkit.synthetic")
-    import json
-
-    import evalkit
-
-    path = synthetic.synth(tmp_path_factory.mktemp("synth") / "demo", scale="demo", seed=20241)
-    truth = json.loads((path / "truth.json").read_text(encoding="utf-8"))
-    return evalkit.load(path), truth
-
-
 def test_synth_cadre_college_share_by_term(demo):
     """Each term's city-wide college share matches the generator's target.
 

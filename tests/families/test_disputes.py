@@ -6,7 +6,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 
 import numpy as np
 import pandas as pd
@@ -20,8 +19,6 @@ from fam_helpers import DISPUTES, one, small_dataset
 
 EXACT = dict(rel=1e-12, abs=1e-12)   # hand computations: exact up to float rounding
 REF = dict(rel=1e-9)                 # peer library values (statsmodels), same formula
-HAS_SURVIVAL = importlib.util.find_spec("evalkit.stats.survival") is not None
-HAS_TREND = importlib.util.find_spec("evalkit.stats.trend") is not None
 FAMS = ["disputes"]
 
 
@@ -137,7 +134,6 @@ def test_as_of_cuts_the_year():
     assert t["value"].isna().all() and (t["note"] == "no data").all()
 
 
-@pytest.mark.skipif(not HAS_SURVIVAL, reason="evalkit.stats.survival not written yet")
 def test_resolved_30d_against_statsmodels(t2024):
     from statsmodels.duration.survfunc import CumIncidenceRight
 
@@ -183,7 +179,6 @@ def test_ledger_starting_midyear_trend_window():
     assert trend_window(Coverage(pd.Timestamp("2024-02-01"), pd.Timestamp("2024-12-31")), 2024) is None
 
 
-@pytest.mark.skipif(not HAS_TREND, reason="evalkit.stats.trend not written yet")
 def test_trend_rows_on_the_small_ledger(t2024):
     r = one(t2024, indicator="dispute_trend_irr", level="city")
     # ledger starts 2022-02-10: first complete year 2023, window 2023-2024
@@ -196,7 +191,6 @@ def test_fixture_is_what_the_comments_say():
     assert len([c for c in DISPUTES if c["reported_on"].startswith("2024")]) == 8
 
 
-@pytest.mark.skipif(not HAS_TREND, reason="evalkit.stats.trend not written yet")
 def test_trend_window_cut_by_as_of_and_too_short():
     t = indicators(small_dataset(), year=2024, as_of="2024-06-15", level="city", families=FAMS,
                    indicators=["dispute_trend_irr", "dispute_trend_mk"])

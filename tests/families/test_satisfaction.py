@@ -83,7 +83,9 @@ def ds():
 
 @pytest.fixture
 def svy():
-    return pytest.importorskip("evalkit.stats.survey")
+    from evalkit.stats import survey
+
+    return survey
 
 
 def run(ds, year=2024, levels=("community",), min_n=10, indicators=None):
@@ -319,19 +321,6 @@ def test_design_columns_default_without_design():
 
 
 # --- synthetic data --------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    synthetic = pytest.importorskip("evalkit.synthetic")
-    pytest.importorskip("evalkit.stats.survey")
-    import json
-
-    import evalkit
-
-    path = synthetic.synth(tmp_path_factory.mktemp("synth") / "demo", scale="demo", seed=20241)
-    truth = json.loads((path / "truth.json").read_text(encoding="utf-8"))
-    return evalkit.load(path), truth
 
 
 def test_synth_uplift_is_visible(demo):

@@ -29,7 +29,6 @@ def truth(demo_dir):
 
 
 def test_city_trend_of_never_piloted_inside_ci(demo_ds, truth):
-    pytest.importorskip("evalkit.stats.trend")
     com = demo_ds["communities"]
     never = com.loc[~com["pilot"].fillna(False).to_numpy(dtype=bool), "community_id"]
     assert len(never) == truth["n_never_piloted"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import evalkit
@@ -16,7 +15,7 @@ COMMITTED = Path(__file__).resolve().parents[2] / "data" / "templates"
 
 def test_templates_deterministic_and_match_committed(tmp_path):
     a = write_templates(tmp_path / "a")
-    b = write_templates(tmp_path / "b")
+    write_templates(tmp_path / "b")
     assert [p.name for p in a] == [f"{t}.xlsx" for t in TABLES]
     ha, hb = tree_hash(tmp_path / "a"), tree_hash(tmp_path / "b")
     assert ha == hb

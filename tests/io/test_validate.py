@@ -10,7 +10,7 @@ import evalkit
 from evalkit.io import validate as vmod
 from evalkit.io.validate import MAX_LISTED, Problem, ValidationReport
 
-from io_helpers import TABLES, write_dataset
+from io_helpers import write_dataset
 
 
 def _report(tmp_path, tables, drop=()):

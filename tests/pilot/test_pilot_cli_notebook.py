@@ -59,7 +59,6 @@ def test_event_study_figure(sim):
     res = compare_panel(sim(seed=23), **KW)
     for lang in ("zh", "en"):
         ax = event_study(res, lang=lang)
-        xs = np.concatenate([c.get_xdata() for c in ax.lines if len(c.get_xdata()) > 2] or [[]])
         ev = res[res.indicator == "pilot_event"]
         assert len(ax.get_xticks()) == len(ev)
         assert ("相对" in ax.get_xlabel()) == (lang == "zh")
@@ -87,7 +86,7 @@ def test_notebook_runs(tmp_path):
     papermill = pytest.importorskip("papermill")
     data = ROOT / "data" / "sample"
     if not (data / "truth.json").exists():  # no committed sample yet: make the demo dataset
-        syn = pytest.importorskip("evalkit.synthetic")
+        from evalkit import synthetic as syn
         data = syn.synth(tmp_path / "demo", scale="demo", seed=20241)
     truth_years = json.loads((Path(data) / "truth.json").read_text("utf-8"))["years"] \
         if (Path(data) / "truth.json").exists() else [2020, 2024]
@@ -100,7 +99,7 @@ def test_notebook_runs(tmp_path):
 
 
 def test_cli_dataset(tmp_path, capsys):
-    syn = pytest.importorskip("evalkit.synthetic")
+    from evalkit import synthetic as syn
     path = syn.synth(tmp_path / "demo", scale="demo", seed=20241)
     years = json.loads((Path(path) / "truth.json").read_text("utf-8"))["years"]
     out = tmp_path / "cmp.csv"

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evalkit.exceptions import DataError, EvalkitError, ParameterError
+from evalkit.exceptions import DataError, ParameterError
 from evalkit.families._frame import COLUMNS
 from evalkit.pilot import compare, compare_panel, explain, first_piloted_year
 
@@ -205,8 +205,8 @@ def test_compare_dataset_monkeypatched(sim, monkeypatch):
 
 @pytest.fixture(scope="module")
 def synth_ds(tmp_path_factory):
-    syn = pytest.importorskip("evalkit.synthetic")
-    fam = pytest.importorskip("evalkit.families")
+    from evalkit import synthetic as syn
+    from evalkit import families as fam
     if not hasattr(fam, "outcome_panel"):
         pytest.skip("evalkit.families.outcome_panel not available yet")
     from evalkit.io import load
