@@ -77,15 +77,8 @@ def font_info(path: str | Path) -> dict:
 
 
 @functools.cache
-def setup() -> str:
-    """Register the CJK fonts with matplotlib and make them the default.
-
-    Returns
-    -------
-    str
-        The family name now first in ``font.sans-serif``.
-    """
-    import matplotlib as mpl
+def _register() -> None:
+    """Add the font files to matplotlib's font manager (once per process: parsing is the cost)."""
     from matplotlib import font_manager
 
     font_manager.fontManager.addfont(str(regular_path()))
@@ -95,6 +88,23 @@ def setup() -> str:
             font_manager.fontManager.addfont(str(b))
         except Exception:  # pragma: no cover - a damaged system font is not fatal
             pass
+
+
+def setup() -> str:
+    """Register the CJK fonts with matplotlib and make them the default.
+
+    The files are registered once per process; the rcParams are set on every
+    call (cheap), so a kernel whose rcParams were restored between reports
+    gets the CJK default back.
+
+    Returns
+    -------
+    str
+        The family name now first in ``font.sans-serif``.
+    """
+    import matplotlib as mpl
+
+    _register()
     rest = [f for f in mpl.rcParams["font.sans-serif"] if f not in (FAMILY, "DejaVu Sans")]
     mpl.rcParams["font.sans-serif"] = [FAMILY, "DejaVu Sans", *rest]
     mpl.rcParams["font.family"] = "sans-serif"

@@ -28,6 +28,7 @@ from pathlib import Path
 __all__ = ["build_reports", "safe_name", "default_notebook", "FORMATS"]
 
 FORMATS = ("html", "pdf", "xlsx")
+ENGINES = ("warm", "papermill")
 _BAD = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
@@ -80,8 +81,36 @@ def _check_args(formats, lang, jobs):
     return fm
 
 
-def _compute_table(data, year):
+_DS = None  # the loaded dataset, inherited by forked workers for the parallel table computation
+
+
+def _indicator_part(year: int):
+    """One year's indicators at every level, in a forked worker (``_DS`` inherited)."""
+    from evalkit.families import indicators
+    from evalkit.report.sections import ALL_LEVELS
+
+    try:
+        return year, indicators(_DS, year=year, level=ALL_LEVELS), None
+    except Exception as err:  # noqa: BLE001 - re-raised in the parent for the report year
+        return year, None, err
+
+
+def _pilot_part(year: int):
+    import pandas as pd
+
+    from evalkit.report.sections import compute_pilot
+
+    try:
+        return compute_pilot(_DS, year=year)
+    except Exception:  # noqa: BLE001 - optional section; the report says when it is absent
+        return pd.DataFrame()
+
+
+def _compute_table(data, year, pool=None):
     """The long table of every year of the data up to ``year`` at every level, and the pilot comparison.
+
+    With ``pool`` (a fork-based process pool created after ``_DS`` was set),
+    the years and the pilot comparison are computed in parallel.
 
     Returns
     -------
@@ -91,25 +120,33 @@ def _compute_table(data, year):
     """
     import pandas as pd
 
-    from evalkit.families import indicators
     from evalkit.families._frame import SORT_KEYS, finalize
     from evalkit.io import load
-    from evalkit.report.sections import ALL_LEVELS, compute_pilot, data_years
+    from evalkit.report.sections import data_years
 
-    ds = load(data)
-    parts = []
-    for y in data_years(ds, year):
+    global _DS
+    ds = _DS if _DS is not None else load(data)
+    years = data_years(ds, year)
+    if pool is not None:
+        pilot_f = pool.submit(_pilot_part, year)  # the longest part first
+        parts = [f.result() for f in [pool.submit(_indicator_part, y) for y in years]]
+        pilot = pilot_f.result()
+    else:
+        _DS = ds
         try:
-            parts.append(indicators(ds, year=y, level=ALL_LEVELS))
-        except Exception:
+            parts = [_indicator_part(y) for y in years]
+            pilot = _pilot_part(year)
+        finally:
+            _DS = None
+    tables = []
+    for y, t, err in parts:
+        if err is not None:
             if y == year:
-                raise
-    table = pd.concat(parts, ignore_index=True)
+                raise err
+        else:
+            tables.append(t)
+    table = pd.concat(tables, ignore_index=True)
     table = table.drop_duplicates(subset=SORT_KEYS, keep="last")
-    try:
-        pilot = compute_pilot(ds, year=year)
-    except Exception:  # noqa: BLE001 - optional section; the report says when it is absent
-        pilot = pd.DataFrame()
     return finalize(table), pilot, ds
 
 
@@ -166,10 +203,14 @@ def _run_one(task: dict) -> dict:
     from evalkit.report.manifest import sha256_file
 
     t0 = time.perf_counter()
+    if task.get("font_base"):
+        from evalkit.report.export import FONT_BASE_ENV
+
+        os.environ[FONT_BASE_ENV] = task["font_base"]
     out = Path(task["out"])
     stem = task["stem"]
     rec = {"kind": task["kind"], "name": stem, "parameters": task["shown_parameters"], "status": "ok",
-           "outputs": [], "error": None, "timings": {}}
+           "outputs": [], "error": None, "timings": {}, "engine": task.get("engine", "warm")}
     tm = rec["timings"]
     work = Path(tempfile.mkdtemp(prefix=f"{stem[:20]}-", dir=out / ".work"))
     nb_tmp = work / f"{stem}.ipynb"
@@ -177,9 +218,21 @@ def _run_one(task: dict) -> dict:
     failed_nb = out / f"{stem}.failed.ipynb"
     try:
         try:
-            pm.execute_notebook(str(task["notebook"]), str(nb_tmp), parameters=task["parameters"],
-                                kernel_name="python3", cwd=str(work), progress_bar=False, log_output=False,
-                                request_save_on_cell_execute=False, execution_timeout=task.get("timeout", 600))
+            if task.get("engine", "warm") == "warm":
+                from evalkit.report.warm import get_warm_kernel
+
+                wk = get_warm_kernel(cwd=out / ".work")
+                starts = wk.starts
+                try:
+                    _, ktm = wk.execute(task["notebook"], nb_tmp, parameters=task["parameters"], cwd=work,
+                                        timeout=task.get("timeout", 600))
+                    tm.update(ktm)
+                finally:
+                    rec["kernel"] = {"reused": wk.starts == starts and starts > 0, "starts": wk.starts}
+            else:
+                pm.execute_notebook(str(task["notebook"]), str(nb_tmp), parameters=task["parameters"],
+                                    kernel_name="python3", cwd=str(work), progress_bar=False, log_output=False,
+                                    request_save_on_cell_execute=False, execution_timeout=task.get("timeout", 600))
         except pm.PapermillExecutionError as err:
             rec["status"] = "failed"
             rec["error"] = {"type": err.ename, "message": str(err.evalue)[:2000], "cell_index": err.cell_index,
@@ -255,7 +308,8 @@ def _run_one(task: dict) -> dict:
 
 def build_reports(data, *, year: int, districts=None, out="reports", jobs: int | None = None,
                   lang: str = "zh", formats=("html", "xlsx"), notebook=None, city_notebook=None,
-                  table=None, city: bool = True, progress: bool = True, timeout: int = 600) -> int:
+                  table=None, city: bool = True, progress: bool = True, timeout: int = 600,
+                  engine: str = "warm") -> int:
     """Build one report per district, the city summary, the index and the manifest.
 
     Parameters
@@ -282,6 +336,17 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
         computing it from ``data``.
     city
         Also build the city summary.
+    progress
+        Show a progress bar (tqdm) on stderr.
+    timeout
+        Seconds a notebook cell may run before the report fails (and its kernel is replaced).
+    engine
+        ``"warm"`` (default): one kernel per worker process, kept alive across
+        that worker's reports (:mod:`evalkit.report.warm`; each notebook runs
+        after a namespace reset in its own working directory, and a dead or
+        hung kernel is replaced for the next report).  ``"papermill"``: a new
+        kernel per report through :func:`papermill.execute_notebook`.  Both
+        write the same papermill record.
 
     Returns
     -------
@@ -295,16 +360,16 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
     (``indicators_path``).  Parameters reach the notebooks through papermill's
     Python API as Python values (a district "010105" stays a string).
     """
-    import pandas as pd
+    global _DS
     from tqdm.auto import tqdm
 
-    from evalkit.exceptions import ParameterError, ReportError
-    from evalkit.report.index import write_index
-    from evalkit.report.manifest import data_hash, sha256_file, versions, write_manifest
+    from evalkit.exceptions import ParameterError
     from evalkit.report.sections import read_meta
-    from evalkit.report.text import t
 
     fm = _check_args(formats, lang, jobs)
+    if engine not in ENGINES:
+        raise ParameterError(f"engine 必须是 {' 或 '.join(ENGINES)}，收到 {engine!r}。",
+                             f"engine must be {' or '.join(ENGINES)}, but {engine!r} was passed.")
     t_start = time.perf_counter()
     data_p = Path(data).resolve()
     if not data_p.exists():
@@ -315,12 +380,46 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
         stale.unlink()
     shutil.rmtree(out_p / ".work", ignore_errors=True)
     (out_p / ".work").mkdir()
-    meta = read_meta(data_p)
-    synthetic = bool(meta.get("synthetic", False))
 
+    pool = None
+    n_pool = jobs or os.cpu_count() or 1
+    import multiprocessing as mp
+
+    if n_pool > 1 and "fork" in mp.get_all_start_methods():
+        # one pool for the whole batch: the table's years and the pilot comparison first
+        # (workers inherit the loaded dataset), then the reports (each worker's warm kernel)
+        if table is None:
+            from evalkit.io import load
+
+            _DS = load(data_p)
+        tqdm.monitor_interval = 0  # no monitor thread in a process that forks
+        pool = ProcessPoolExecutor(max_workers=n_pool, mp_context=mp.get_context("fork"))
+    try:
+        return _build(data, data_p, out_p, year=year, districts=districts, jobs=jobs, lang=lang, fm=fm,
+                      notebook=notebook, city_notebook=city_notebook, table=table, city=city,
+                      progress=progress, timeout=timeout, engine=engine, pool=pool, t_start=t_start,
+                      meta=read_meta(data_p))
+    finally:
+        _DS = None
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _build(data, data_p, out_p, *, year, districts, jobs, lang, fm, notebook, city_notebook, table, city,
+           progress, timeout, engine, pool, t_start, meta):
+    """The body of :func:`build_reports` (``pool``: a fork pool for the table and the reports, or None)."""
+    import pandas as pd
+    from tqdm.auto import tqdm
+
+    from evalkit.exceptions import ParameterError, ReportError
+    from evalkit.report.index import write_index
+    from evalkit.report.manifest import data_hash, sha256_file, versions, write_manifest
+    from evalkit.report.text import t
+
+    synthetic = bool(meta.get("synthetic", False))
     pilot = None
     if table is None:
-        table, pilot, _ = _compute_table(data_p, year)
+        table, pilot, _ = _compute_table(data_p, year, pool=pool)
     elif not isinstance(table, pd.DataFrame):
         p = Path(table)
         table = pd.read_parquet(p) if p.suffix == ".parquet" else pd.read_csv(p, dtype={"period": str})
@@ -350,7 +449,7 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
             raise ReportError(f"找不到报告笔记本：{nbp}", f"Report notebook not found: {nbp}")
     generated = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     common = dict(out=str(out_p), lang=lang, formats=fm, synthetic=synthetic, generated=generated, year=int(year),
-                  indicators_path=str(ind_path), timeout=timeout)
+                  indicators_path=str(ind_path), timeout=timeout, engine=engine)
     tasks, used = [], set()
     for d in chosen:
         stem = safe_name(d)
@@ -387,23 +486,33 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
         font_base = reduce_font(corpus, out_p / ".work" / "font-base.otf")
     old_env = os.environ.get(FONT_BASE_ENV)
     os.environ[FONT_BASE_ENV] = str(font_base)
+    for task in tasks:  # workers forked before this point get it with their task
+        task["font_base"] = str(font_base)
     workers = min(jobs or os.cpu_count() or 1, len(tasks))
     results = []
     tqdm.monitor_interval = 0  # no monitor thread in a process that forks
     bar = tqdm(total=len(tasks), desc="报告 reports", unit="份", disable=not progress, file=sys.stderr)
     try:
         if workers == 1:
-            for task in tasks:
-                results.append(_run_one(task))
+            from evalkit.report.warm import shutdown_warm_kernel
+
+            try:
+                for task in tasks:
+                    results.append(_run_one(task))
+                    bar.update(1)
+            finally:
+                shutdown_warm_kernel()
+        elif pool is not None:  # the batch's fork pool (workers keep their kernels between reports)
+            futs = [pool.submit(_run_one, task) for task in tasks]
+            for f in as_completed(futs):
+                results.append(f.result())
                 bar.update(1)
         else:
             import multiprocessing as mp
 
-            # fork where available: no re-import of the caller's __main__ (scripts without a
-            # main guard work); spawn elsewhere.  Workers only run papermill and exports.
-            ctx = mp.get_context("fork" if "fork" in mp.get_all_start_methods() else "spawn")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=ctx) as pool:
-                futs = [pool.submit(_run_one, task) for task in tasks]
+            # no fork on this platform: spawn (workers only run the notebooks and exports)
+            with ProcessPoolExecutor(max_workers=workers, mp_context=mp.get_context("spawn")) as spool:
+                futs = [spool.submit(_run_one, task) for task in tasks]
                 for f in as_completed(futs):
                     results.append(f.result())
                     bar.update(1)
@@ -421,7 +530,7 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
         "indicators": {"path": ind_path.name, "sha256": sha256_file(ind_path), "rows": int(len(table))},
         "pilot": ({"path": Path(pilot_path).name, "sha256": sha256_file(pilot_path), "rows": int(len(pilot))}
                   if pilot_path else None),
-        "versions": versions(), "jobs": workers, "reports": reports, "city_summary": city_rec,
+        "versions": versions(), "jobs": workers, "engine": engine, "reports": reports, "city_summary": city_rec,
         "duration": round(time.perf_counter() - t_start, 3),
     }
     write_manifest(out_p / "manifest.json", manifest)
@@ -441,5 +550,5 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
         shutil.rmtree(out_p / ".work", ignore_errors=True)
     n_failed = sum(r["status"] != "ok" for r in results)
     print(t("batch_summary", lang, ok=len(results) - n_failed, total=len(results), failed=n_failed,
-            seconds=time.perf_counter() - t_start, out=str(out)))
+            seconds=time.perf_counter() - t_start, out=str(out_p)))
     return 1 if n_failed else 0
