@@ -124,6 +124,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="reports", help="输出文件夹 / output folder (default: reports)")
     s.add_argument("--jobs", type=int, default=None, help="并行进程数 / parallel workers (default: cores)")
     s.add_argument("--lang", choices=["zh", "en"], default="zh", help="报告语言 / report language")
+    s.add_argument("--engine", choices=["warm", "papermill"], default="warm",
+                   help="执行方式：每个进程复用一个内核（默认，较快）或每份报告新启内核"
+                        " / warm: one kernel reused per worker (default, faster); papermill: a new kernel per report")
     s.add_argument("--format", default="html,xlsx",
                    help="输出格式 / formats, comma-separated: html,pdf,xlsx (default html,xlsx)")
     return p
@@ -222,7 +225,7 @@ def _reports(args) -> int:
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     return build_reports(args.data, year=args.year, districts=args.district, out=args.out,
-                         jobs=args.jobs, lang=args.lang, formats=formats)
+                         jobs=args.jobs, lang=args.lang, formats=formats, engine=args.engine)
 
 
 _COMMANDS = {

@@ -33,7 +33,15 @@ _BAD = re.compile(r'[\x00-\x1f\x7f/\\:*?"<>|]+')
 
 
 def _repo_notebooks() -> Path:
-    return Path(__file__).resolve().parents[2] / "notebooks"
+    """``notebooks/`` of a source checkout, else the copy installed as ``evalkit._notebooks``.
+
+    ``pip install .`` (no checkout, e.g. an office desktop) ships the notebooks
+    inside the package; see ``[tool.setuptools.package-dir]`` in pyproject.toml.
+    """
+    repo = Path(__file__).resolve().parents[2] / "notebooks"
+    if (repo / "district_report.ipynb").is_file():
+        return repo
+    return Path(__file__).resolve().parents[1] / "_notebooks"
 
 
 def default_notebook(kind: str = "district") -> Path:

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import subprocess
 import time
 from pathlib import Path
 
@@ -131,6 +132,9 @@ class WarmKernel:
         t0 = time.perf_counter()
         km = AsyncKernelManager(kernel_name=self.kernel_name)
         kw = {"cwd": self.cwd} if self.cwd else {}
+        # The kernel's own log (transport warnings, shutdown notices) is not for the
+        # user: errors in cells reach the executed notebook and the manifest instead.
+        kw["stdout"] = kw["stderr"] = subprocess.DEVNULL
         run_sync(km.start_kernel)(**kw)
         kc = km.client()
         kc.start_channels()

@@ -69,3 +69,14 @@ def test_numeric_looking_code_stays_a_string_and_all_formats(tmp_path):
     book = pd.read_excel(out / f"{CODE}.xlsx", sheet_name=None, dtype={"区县": str, "时期": str})
     assert "区县" in book and set(book["区县"]["区县"]) == {CODE}
     assert set(pd.concat(book.values())["时期"].str[:4]) <= {"2023", "2024"}
+
+
+def test_notebooks_found_in_checkout_and_in_an_installed_package(tmp_path, monkeypatch):
+    """A source checkout uses notebooks/; a wheel install (no checkout) its evalkit/_notebooks copy."""
+    from evalkit.report import batch
+
+    assert batch.default_notebook("district").is_file()
+    installed = tmp_path / "site-packages" / "evalkit" / "report" / "batch.py"
+    monkeypatch.setattr(batch, "__file__", str(installed))
+    assert batch.default_notebook("district") == tmp_path / "site-packages" / "evalkit" / "_notebooks" / \
+        "district_report.ipynb"
