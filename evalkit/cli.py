@@ -80,6 +80,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--as-of", metavar="YYYY-MM-DD", help="数据截止日期 / as-of date")
     s.add_argument("--out", metavar="FILE", help="输出文件 .csv/.xlsx/.parquet / output file")
     s.add_argument("--lang", choices=["zh", "en"], default="zh", help="摘要语言 / summary language")
+    s.add_argument("--no-validate", dest="validate", action="store_false",
+                   help="跳过数据校验（默认有错误时不计算）/ skip validation (by default data with errors "
+                        "are refused)")
 
     s = sub.add_parser("catalog", formatter_class=_Formatter,
                        help="列出全部指标 / list every indicator",
@@ -124,6 +127,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--out", default="reports", help="输出文件夹 / output folder (default: reports)")
     s.add_argument("--jobs", type=int, default=None, help="并行进程数 / parallel workers (default: cores)")
     s.add_argument("--lang", choices=["zh", "en"], default="zh", help="报告语言 / report language")
+    s.add_argument("--no-validate", dest="validate", action="store_false",
+                   help="跳过数据校验（默认有错误时不生成报告）/ skip validation (by default data with errors "
+                        "are refused)")
     s.add_argument("--engine", choices=["warm", "papermill"], default="warm",
                    help="执行方式：每个进程复用一个内核（默认，较快）或每份报告新启内核"
                         " / warm: one kernel reused per worker (default, faster); papermill: a new kernel per report")
@@ -187,6 +193,8 @@ def _indicators(args) -> int:
 
     # read only the tables the requested families / indicators need
     ds = load(args.data, tables=tables_needed(args.family, args.indicator))
+    if args.validate:
+        _refuse_invalid(ds)
     table = indicators(
         ds, year=args.year, level=tuple(args.level or ["community"]), families=args.family,
         roles=args.role, min_n=args.min_n, as_of=args.as_of, indicators=args.indicator,
@@ -197,6 +205,16 @@ def _indicators(args) -> int:
     else:
         print(summary_text(table, lang=args.lang))
     return 0
+
+
+def _refuse_invalid(ds) -> None:
+    """Raise ValidationError (listing the errors only) when the dataset breaks the contract."""
+    from evalkit.exceptions import ValidationError
+    from evalkit.io.validate import ValidationReport
+
+    report = ds.validate()
+    if not report.ok:
+        raise ValidationError(ValidationReport(report.errors))
 
 
 def _catalog(args) -> int:
@@ -225,7 +243,8 @@ def _reports(args) -> int:
 
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     return build_reports(args.data, year=args.year, districts=args.district, out=args.out,
-                         jobs=args.jobs, lang=args.lang, formats=formats, engine=args.engine)
+                         jobs=args.jobs, lang=args.lang, formats=formats, engine=args.engine,
+                         validate=args.validate)
 
 
 _COMMANDS = {

@@ -317,7 +317,7 @@ def _run_one(task: dict) -> dict:
 def build_reports(data, *, year: int, districts=None, out="reports", jobs: int | None = None,
                   lang: str = "zh", formats=("html", "xlsx"), notebook=None, city_notebook=None,
                   table=None, city: bool = True, progress: bool = True, timeout: int = 600,
-                  engine: str = "warm") -> int:
+                  engine: str = "warm", validate: bool = True) -> int:
     """Build one report per district, the city summary, the index and the manifest.
 
     Parameters
@@ -356,6 +356,12 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
         kernel per report through :func:`papermill.execute_notebook`.  Both
         write the same papermill record.
 
+    validate
+        Check the dataset against the contract first (default).  Reports are
+        never built from data with errors: the batch raises
+        :class:`~evalkit.exceptions.ValidationError` listing them (warnings
+        only are fine and appear in each report's data-quality appendix).
+
     Returns
     -------
     int
@@ -382,6 +388,16 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
     data_p = Path(data).resolve()
     if not data_p.exists():
         raise ParameterError(f"数据集文件夹不存在：{data}", f"The dataset folder does not exist: {data}")
+    loaded = None
+    if validate and table is None:
+        from evalkit.exceptions import ValidationError
+        from evalkit.io import load
+        from evalkit.io.validate import ValidationReport
+
+        loaded = load(data_p)
+        report = loaded.validate()
+        if not report.ok:
+            raise ValidationError(ValidationReport(report.errors))
     out_p = Path(out).resolve()
     out_p.mkdir(parents=True, exist_ok=True)
     for stale in out_p.glob(".*.tmp"):
@@ -399,7 +415,7 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
         if table is None:
             from evalkit.io import load
 
-            _DS = load(data_p)
+            _DS = loaded if loaded is not None else load(data_p)
         tqdm.monitor_interval = 0  # no monitor thread in a process that forks
         pool = ProcessPoolExecutor(max_workers=n_pool, mp_context=mp.get_context("fork"))
     try:
