@@ -52,7 +52,7 @@ def _cross(X, w, active):
 
 
 def _scoring_step(X, y, offset, active, w, eta, mu, beta):
-    """One Fisher-scoring (IRLS) step of a log-link model with working weights ``w``.
+    r"""One Fisher-scoring (IRLS) step of a log-link model with working weights ``w``.
 
     Returns the new (beta, eta, mu) and the step's size relative to beta,
     max|beta_new - beta| / (1 + max|beta_new|), per group.
