@@ -10,9 +10,9 @@ the same files:
 (b) ``evalkit indicators DATA --year Y --level community --indicator ...`` with
     the same list;
 (c) the full ``evalkit indicators DATA --year Y --level community``;
-(b2), (c2) the same two runs loading only the tables the indicators need
-    (``load(path, tables=tables_needed(...))``, the change proposed for the
-    CLI; run as a small script doing what the CLI does).
+(b2), (c2) the same two CLI runs with ``--no-validate``: without the contract
+    checks that the CLI runs by default, i.e. the same work as the DuckDB script
+    (with ``--code DIR`` on an older tree: a script loading only the needed tables).
 
 Prints wall times, b/a and c/a (and b2/a, c2/a), evalkit's peak memory (max RSS of the child
 process), and checks that (a) and (b) agree.  Targets: b/a <= 1.5, c/a <= 10,
@@ -173,8 +173,12 @@ def main(argv=None) -> int:
              *ind, "--out", str(b_csv)]
     cmd_c = [*EVALKIT, "indicators", str(data), "--year", str(args.year), "--level", "community",
              "--out", str(c_csv)]
-    cmd_b2 = [PY, "-c", NEEDED, str(data), str(args.year), str(out / "b3.csv"), ",".join(COUNT_INDICATORS)]
-    cmd_c2 = [PY, "-c", NEEDED, str(data), str(args.year), str(out / "c3.csv"), ""]
+    if args.code == ROOT:
+        cmd_b2 = [*cmd_b[:-1], str(out / "b3.csv"), "--no-validate"]
+        cmd_c2 = [*cmd_c[:-1], str(out / "c3.csv"), "--no-validate"]
+    else:  # an older tree: its CLI may lack --no-validate
+        cmd_b2 = [PY, "-c", NEEDED, str(data), str(args.year), str(out / "b3.csv"), ",".join(COUNT_INDICATORS)]
+        cmd_c2 = [PY, "-c", NEEDED, str(data), str(args.year), str(out / "c3.csv"), ""]
     ta, ma = best(cmd_a, args.repeat)
     tb, mb = best(cmd_b, args.repeat)
     tc, mc = best(cmd_c, args.repeat)
@@ -188,7 +192,7 @@ def main(argv=None) -> int:
         "format": args.format, "year": args.year, "seed": args.seed,
         "a_duckdb_s": round(ta, 2), "b_evalkit_counts_s": round(tb, 2), "c_evalkit_full_s": round(tc, 2),
         "b_over_a": round(tb / ta, 2), "c_over_a": round(tc / ta, 2),
-        "b2_needed_tables_s": _r(tb2), "c2_needed_tables_s": _r(tc2),
+        "b2_no_validate_s": _r(tb2), "c2_no_validate_s": _r(tc2),
         "b2_over_a": _r(tb2 / ta), "c2_over_a": _r(tc2 / ta),
         "cpu_s": {"a": cpu(cmd_a), "b": cpu(cmd_b), "c": cpu(cmd_c), "b2": cpu(cmd_b2), "c2": cpu(cmd_c2)},
         "peak_mb_b": round(mb), "peak_mb_c": round(mc), "peak_mb_b2": _r(mb2, 0), "peak_mb_c2": _r(mc2, 0),
@@ -201,7 +205,7 @@ def main(argv=None) -> int:
     print("targets b/a <= 1.5, c/a <= 10, peak <= 4 GB:", "met" if ok else "NOT met")
     if tb2 == tb2:
         ok2 = res["b2_over_a"] <= 1.5 and res["c2_over_a"] <= 10 and max(mb2, mc2) <= 4096
-        print("same, loading only the needed tables (b2, c2):", "met" if ok2 else "NOT met")
+        print("same without validation (b2, c2):", "met" if ok2 else "NOT met")
     return 0
 
 
