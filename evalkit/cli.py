@@ -151,6 +151,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from evalkit.exceptions import EvalkitError
 
+    if not args.debug:
+        _plain_warnings()
     try:
         return int(_COMMANDS[args.command](args) or 0)
     except EvalkitError as err:
@@ -167,6 +169,27 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+
+
+def _plain_warnings() -> None:
+    """Print warnings as ``警告 warning: message``, once each, without the source line.
+
+    Python's default format shows the evalkit file, line number and code line
+    (``cli.py:198: UserWarning: ... table = indicators(``), which means nothing to a
+    user; ``--debug`` keeps it.  Forked report workers inherit this printer.
+    """
+    import warnings
+
+    seen: set[str] = set()
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = str(message)
+        if text in seen:
+            return
+        seen.add(text)
+        print(f"警告 warning: {text}", file=file or sys.stderr)
+
+    warnings.showwarning = show
 
 
 def _synth(args) -> int:

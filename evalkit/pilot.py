@@ -257,6 +257,9 @@ def compare(ds, *, outcome: str, start: int, end: int, control: str = "never", l
     ----------
     docs/INDICATORS.md, "Pilot comparison".
     """
+    from evalkit.io.dataset import require_dataset
+
+    require_dataset(ds)
     check_choice("control", control, ["never", "notyet"])
     check_choice("level", level, ["city", "district"])
     check_choice("pretrend", pretrend, ["randomization", "asymptotic"])
@@ -370,7 +373,7 @@ def explain(result: pd.DataFrame, lang: str = "zh") -> str:
              + ("（区间包含 0。）" if covers0 else ""),
              f"传统双向固定效应估计为 {f(did['value'])}（区间 [{f(did['ci_low'])}, {f(did['ci_high'])}]）；"
              "试点年份不一时它可能有偏，以上一行为准。",
-             ("试点前的趋势无法检验（没有可比的试点前年份），平行趋势只能是假设。" if pt_na else
+             ("试点前的趋势无法检验（没有可比的试点前年份，或每个试点年份的试点社区太少），平行趋势只能是假设。" if pt_na else
               ("试点前两组的变化趋势看起来是平行的" if pt_ok else "试点前两组的变化趋势不平行，结果需谨慎解读")
               + f"（前期检验 p = {fp(pt['p_value'])}）。注意：该检验功效较低，通过检验不等于证明趋势平行。")]
         if few:
@@ -389,7 +392,8 @@ def explain(result: pd.DataFrame, lang: str = "zh") -> str:
              f"The classic two-way fixed-effects estimate is {f(did['value'])} (interval "
              f"[{f(did['ci_low'])}, {f(did['ci_high'])}]); with pilots starting in different years it "
              "can be biased, so rely on the line above.",
-             ("Pre-pilot trends could not be tested (no comparable pre-pilot years): parallel trends "
+             ("Pre-pilot trends could not be tested (no comparable pre-pilot years, or too few piloted "
+              "communities per pilot year): parallel trends "
               "are an assumption here." if pt_na else
               ("Before the pilots, the two groups moved in parallel" if pt_ok
                else "Before the pilots, the two groups did not move in parallel; read the result with care")
@@ -417,7 +421,14 @@ def _read_panel(path: str) -> pd.DataFrame:
             return pd.read_excel(p)
         if suf == ".parquet":
             return pd.read_parquet(p)
-        return pd.read_csv(p, encoding="utf-8-sig")
+        import io
+
+        from evalkit.io.read import detect_encoding
+
+        # the same detection as a dataset's tables: UTF-8 (BOM or not), GBK / GB18030
+        data = p.read_bytes()
+        enc = detect_encoding(data) or "utf-8-sig"
+        return pd.read_csv(io.BytesIO(data), encoding=enc)
     except (OSError, ValueError, UnicodeDecodeError) as err:
         raise DataError(f"无法读取面板文件 {p.name}（{type(err).__name__}）。",
                         f"The panel file {p.name} cannot be read ({type(err).__name__}).") from None

@@ -55,3 +55,33 @@ def test_missing_dataset_is_a_clear_error(tmp_path):
     r = _run("validate", tmp_path / "nowhere")
     assert r.returncode == 2 and "Traceback" not in r.stderr
     assert "nowhere" in r.stderr
+
+
+def test_warnings_are_plain_bilingual_lines_without_source_code(tmp_path):
+    """A dataset with only the register: the left-out families are announced as
+    '警告 warning: …' lines, once each, never as Python's 'file.py:N: UserWarning' + code line
+    (regression: acceptance test by a clerk with a small dataset)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    shutil.copy(SAMPLE / "communities.csv", data / "communities.csv")
+    r = _run("indicators", data, "--year", 2024, "--level", "city")
+    assert r.returncode == 0, r.stderr
+    assert "UserWarning" not in r.stderr and ".py:" not in r.stderr
+    assert "警告 warning:" in r.stderr and "cadres" in r.stderr
+    lines = [l for l in r.stderr.splitlines() if l.startswith("警告 warning:")]
+    assert len(lines) == len(set(lines)) >= 1
+
+
+@pytest.mark.slow
+def test_reports_gives_each_warning_once(tmp_path):
+    """Every year of the table used to repeat the 'family left out' warnings (one set per
+    year, from forked workers); the report year alone gives them now."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for t in ("communities", "disputes"):
+        shutil.copy(SAMPLE / f"{t}.csv", data / f"{t}.csv")
+    r = _run("reports", data, "--year", 2024, "--district", "东城区", "--out", tmp_path / "rep")
+    assert r.returncode == 0, r.stderr
+    lines = [l for l in r.stderr.splitlines() if l.startswith("警告 warning:")]
+    assert lines and len(lines) == len(set(lines)), lines
+    assert "UserWarning" not in r.stderr

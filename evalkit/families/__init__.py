@@ -182,6 +182,9 @@ def indicators(ds, *, year: int, level: str | Sequence[str] = "community", famil
     from evalkit.exceptions import ParameterError, check_choice
     from evalkit.families._frame import Context, empty, finalize
 
+    from evalkit.io.dataset import require_dataset
+
+    require_dataset(ds)
     levels = _as_tuple(level) or ("community",)
     for lev in levels:
         check_choice("level", lev, list(LEVELS))

@@ -82,6 +82,12 @@ class Dataset:
     def __contains__(self, name: str) -> bool:
         return name in self.tables
 
+    def __repr__(self) -> str:
+        # one line: the dataclass default prints every table in full and every warning
+        parts = ", ".join(f"{t}: {len(df):,}" for t, df in self.tables.items())
+        return (f"Dataset({str(self.path)!r}, rows {{{parts}}}, {len(self.warnings)} warning(s); "
+                f"see .tables, .warnings, .validate())")
+
     def __getitem__(self, name: str) -> "pd.DataFrame":
         try:
             return self.tables[name]
@@ -112,3 +118,21 @@ class Dataset:
         from evalkit.io.validate import validate
 
         return validate(self)
+
+
+def require_dataset(ds, name: str = "ds") -> "Dataset":
+    """Return ``ds`` when it is a :class:`Dataset`; otherwise raise a bilingual ParameterError.
+
+    A researcher passing the folder itself (``ek.indicators("data/sample", ...)``) is
+    told to load it first instead of meeting an AttributeError from deep inside.
+    """
+    if isinstance(ds, Dataset):
+        return ds
+    from evalkit.exceptions import ParameterError
+
+    raise ParameterError(
+        f"参数 `{name}` 必须是 evalkit.load(...) 读取的数据集，但传入的是 {type(ds).__name__} {ds!r:.60}。"
+        f"请先 ds = evalkit.load(路径)。",
+        f"The value for `{name}` must be a dataset read by evalkit.load(...), but a "
+        f"{type(ds).__name__} {ds!r:.60} was passed. Load it first: ds = evalkit.load(path).",
+    )

@@ -147,6 +147,7 @@ def dispute_trend(data: pd.DataFrame, *, unit_id: str, level: str = "district",
         ma = pd.Series(y).rolling(12, center=True, min_periods=12).mean().to_numpy()
         ax.plot(x, ma, color=_COLORS[1], lw=2.2, label=_t("trend", lang))
     irr = select(data, indicator="dispute_trend_irr", level=level, unit_id=unit_id)
+    irr = irr.loc[irr["value"].notna()].sort_values("period")   # a 'no data' row has no ratio to show
     if len(irr):
         r = irr.iloc[-1]
         ax.plot([], [], " ", label=f"IRR = {r['value']:.2f} ({r['ci_low']:.2f}–{r['ci_high']:.2f})")

@@ -92,13 +92,22 @@ def _check_args(formats, lang, jobs):
 _DS = None  # the loaded dataset, inherited by forked workers for the parallel table computation
 
 
-def _indicator_part(year: int):
-    """One year's indicators at every level, in a forked worker (``_DS`` inherited)."""
+def _indicator_part(year: int, quiet: bool = False):
+    """One year's indicators at every level, in a forked worker (``_DS`` inherited).
+
+    ``quiet``: silence the warnings (a family left out for a missing table...), which the
+    report year's part gives once; every earlier year would repeat them word for word.
+    """
+    import warnings
+
     from evalkit.families import indicators
     from evalkit.report.sections import ALL_LEVELS
 
     try:
-        return year, indicators(_DS, year=year, level=ALL_LEVELS), None
+        with warnings.catch_warnings():
+            if quiet:
+                warnings.simplefilter("ignore")
+            return year, indicators(_DS, year=year, level=ALL_LEVELS), None
     except Exception as err:  # noqa: BLE001 - re-raised in the parent for the report year
         return year, None, err
 
@@ -137,12 +146,12 @@ def _compute_table(data, year, pool=None):
     years = data_years(ds, year)
     if pool is not None:
         pilot_f = pool.submit(_pilot_part, year)  # the longest part first
-        parts = [f.result() for f in [pool.submit(_indicator_part, y) for y in years]]
+        parts = [f.result() for f in [pool.submit(_indicator_part, y, y != year) for y in years]]
         pilot = pilot_f.result()
     else:
         _DS = ds
         try:
-            parts = [_indicator_part(y) for y in years]
+            parts = [_indicator_part(y, y != year) for y in years]
             pilot = _pilot_part(year)
         finally:
             _DS = None

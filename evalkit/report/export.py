@@ -359,6 +359,7 @@ def to_pdf(page: str, path: str | Path) -> Path:
 
 XLSX_HEADERS = {
     "indicator": ("指标编号", "indicator id"), "name": ("指标名称", "indicator"),
+    "measure": ("计量单位", "measure"),
     "level": ("层级", "level"), "unit_id": ("单位编码", "unit id"), "unit_name": ("单位名称", "unit"),
     "district": ("区县", "district"), "period": ("时期", "period"), "category": ("分类", "category"),
     "value": ("数值", "value"), "se": ("标准误", "se"), "ci_low": ("95%置信区间下限", "95% CI low"),
@@ -373,16 +374,26 @@ def to_xlsx(table, path: str | Path, *, lang: str = "zh", sheet: str | None = No
     """Write indicator rows to an Excel workbook with Chinese (or English) headers, atomically.
 
     One sheet per level (社区, 街道, 区县, 全市), each with the indicator's
-    catalog name beside its id; headers frozen; written to a temporary name
+    catalog name and unit of measure beside its id (shares are written as
+    fractions, and the unit says so); headers frozen; written to a temporary name
     and renamed.
     """
     import pandas as pd
 
-    from evalkit.report.text import name
+    from evalkit.report.text import name, unit, unit_label
 
     k = 0 if lang == "zh" else 1
     df = table.copy()
     df.insert(1, "name", df["indicator"].map(lambda i: name(i, lang)))
+    # the cells hold the raw values: shares as fractions, so say so (the HTML shows percents)
+    fractions = {"share": ("比例（0–1，0.25 即 25%）", "proportion (0–1; 0.25 = 25%)"),
+                 "share_points": ("比例之差（0.05 即 5 个百分点）", "difference of proportions (0.05 = 5 points)")}
+
+    def measure(ind: str) -> str:
+        u = unit(ind)
+        return fractions[u][k] if u in fractions else unit_label(u, lang)
+
+    df.insert(2, "measure", df["indicator"].map(measure))
     buf = io.BytesIO()
     with pd.ExcelWriter(buf, engine="openpyxl") as xw:
         levels = [lv for lv in ("community", "street", "district", "city") if (df["level"] == lv).any()]

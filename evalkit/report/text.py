@@ -118,8 +118,9 @@ TEXT: dict[str, tuple[str, str]] = {
                               "Reading the plot: the points before the pilot (grey) should lie near 0; otherwise the "
                               "groups differed before the pilots. Pre-trend test p = {p}: {verdict}"),
     "pretrend_ok": ("未见明显的试点前差异（但该检验功效低）。", "no clear difference before the pilots (but the test has low power)."),
-    "pretrend_untested": ("试点前可比较的年份太少，无法检验；请直接看图中试点前各点是否接近 0。",
-                          "too few years before the pilots to test it; judge from the grey points in the plot."),
+    "pretrend_untested": ("试点前可比较的年份或每个试点年份的试点社区太少，无法检验；请直接看图中试点前各点是否接近 0。",
+                          "too few years before the pilots, or too few piloted communities per pilot year, to test it; "
+                          "judge from the grey points in the plot."),
     "pretrend_bad": ("试点前两组走势已有差异，试点效应的估计可能有偏，请谨慎解读。",
                      "the groups already differed before the pilots, so the effect estimate may be biased; "
                      "read it with care."),

@@ -88,8 +88,9 @@ def _numeric(data: pd.DataFrame, col: str, unit: str | None, what_zh: str, what_
         bad |= ~np.isnan(x) & (np.round(x) != x)
     if bad.any():
         i = int(np.flatnonzero(bad)[0])
-        who_zh = f"（单位 {data[unit].iloc[i]}）" if unit is not None else ""
-        who_en = f" (unit {data[unit].iloc[i]})" if unit is not None else ""
+        raw = f"{s.iloc[i]!s:.40}"   # the first offending value, so the user can find it
+        who_zh = f"（单位 {data[unit].iloc[i]}，值“{raw}”）" if unit is not None else f"（值“{raw}”）"
+        who_en = f" (unit {data[unit].iloc[i]}, value '{raw}')" if unit is not None else f" (value '{raw}')"
         raise DataError(
             f"{what_zh}必须是{'整数' if integer else '数值'}，但有 {int(bad.sum())} 个值不是{who_zh}。",
             f"The {what_en} must be {'whole numbers' if integer else 'numeric'}, but "
@@ -372,9 +373,10 @@ def prepare_panel(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fir
         raise DataError("所选年份范围内没有数据。", "There are no data in the chosen years.", column=time)
     dup = df.duplicated(["u", "t"])
     if dup.any():
-        r = df.loc[dup].iloc[0]
-        raise DataError(f"单位 {r['u']} 在 {r['t']} 年有重复的行。",
-                        f"Unit {r['u']} has more than one row for period {r['t']}.", column=time)
+        # one column at a time: a row of the mixed frame would upcast the ids to float (8001.0)
+        u0, t0 = df["u"].to_numpy()[dup.to_numpy()][0], df["t"].to_numpy()[dup.to_numpy()][0]
+        raise DataError(f"单位 {u0} 在 {t0} 年有重复的行。",
+                        f"Unit {u0} has more than one row for period {t0}.", column=time)
     for col, zh, en in (("g", "首次试点年份", "first-treated year"), ("w", "权重", "weight"),
                         ("c", "聚类", "cluster")):
         nun = df.groupby("u", sort=False)[col].nunique(dropna=False)

@@ -27,6 +27,24 @@ def test_unknown_arguments_raise_parameter_error_in_both_languages():
         assert e.value.zh != e.value.en
 
 
+def test_a_folder_instead_of_a_dataset_is_a_parameter_error():
+    """ek.indicators("data/sample", ...) told the researcher "'str' object has no attribute
+    'has'"; now a bilingual ParameterError says to load first (regression: acceptance test)."""
+    from evalkit.pilot import compare
+
+    for call in (lambda: indicators(str(ROOT / "data" / "sample"), year=2024),
+                 lambda: compare(ROOT / "data" / "sample", outcome="dispute_rate", start=2020, end=2024)):
+        with pytest.raises(ParameterError) as e:
+            call()
+        assert "evalkit.load" in e.value.zh and "evalkit.load" in e.value.en
+
+
+def test_dataset_repr_is_one_short_line():
+    ds = small_dataset()
+    text = repr(ds)
+    assert "\n" not in text and len(text) < 400 and "communities" in text
+
+
 def test_output_contract_sorted_and_rerun_identical():
     ds = small_dataset()
     a = indicators(ds, year=2024, level=["city", "community"], families=MINE)

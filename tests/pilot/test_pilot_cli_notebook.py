@@ -36,6 +36,22 @@ def test_cli_panel_csv(sim, tmp_path, capsys):
     assert rc == 0 and "pilot" in txt and "平均试点效应" in txt and "What was compared" in txt
 
 
+def test_cli_panel_csv_in_gbk_with_chinese_headers(sim, tmp_path, capsys):
+    """A GBK panel saved by Excel on a Chinese Windows desktop is read like a dataset's
+    tables (regression: it failed with 'cannot be read (UnicodeDecodeError)')."""
+    d = sim(n=30, seed=24).rename(columns={"y": "纠纷率", "unit": "社区", "year": "年份", "first": "试点年份"})
+    f = tmp_path / "panel.csv"
+    d.to_csv(f, index=False, encoding="gbk")
+    out = tmp_path / "res.csv"
+    rc = main(["compare", "--panel", str(f), "--outcome", "纠纷率", "--unit", "社区", "--time", "年份",
+               "--first-treated", "试点年份", "--out", str(out)])
+    assert rc == 0, capsys.readouterr().err
+    got = pd.read_csv(out, encoding="utf-8-sig")
+    ref = compare_panel(d, outcome="纠纷率", unit="社区", time="年份", first_treated="试点年份")
+    np.testing.assert_allclose(got.sort_values(["indicator", "period"])["value"].to_numpy(),
+                               ref.sort_values(["indicator", "period"])["value"].to_numpy(), rtol=1e-8)
+
+
 def test_cli_errors_are_bilingual(sim, tmp_path, capsys):
     f = tmp_path / "panel.csv"
     sim(n=30, seed=22).to_csv(f, index=False)

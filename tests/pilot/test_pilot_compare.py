@@ -143,6 +143,23 @@ def test_bad_input_messages(sim):
         compare_panel(pd.concat([d, d.iloc[:1]]), **KW)
 
 
+def test_bad_input_messages_name_the_value_and_integer_ids(sim):
+    """Regression (acceptance test with a county panel): the duplicate-row message said
+    'Unit 8001.0 ... period 2003.0' (a mixed row upcast to float), and the non-numeric
+    message did not show the offending value."""
+    d = sim(n=40, seed=7)
+    d = d.assign(unit=d["unit"].str[1:].astype("int64") + 8000)
+    with pytest.raises(DataError) as e:
+        compare_panel(pd.concat([d, d.iloc[:1]]), **KW)
+    u0, t0 = int(d["unit"].iloc[0]), int(d["year"].iloc[0])
+    assert f"Unit {u0} has more than one row for period {t0}." in str(e.value)
+    bad = d.assign(y=d["y"].astype(object))
+    bad.loc[bad.index[3], "y"] = "缺报"
+    with pytest.raises(DataError) as e:
+        compare_panel(bad, **KW)
+    assert "缺报" in e.value.zh and "缺报" in e.value.en
+
+
 def test_notyet_without_never_treated(sim):
     d = sim(seed=8)
     d = d.assign(first=np.where(d["first"] > 0, d["first"], 2022))
@@ -255,3 +272,9 @@ def test_explain_says_when_pretrends_cannot_be_tested(sim):
     zh, en = explain(untested, "zh"), explain(untested, "en")
     assert "无法检验" in zh and "平行的" not in zh
     assert "could not be tested" in en and "moved in parallel" not in en
+    # the other reason (a singular pre-period covariance: one piloted community per pilot
+    # year, as in the sample's 东城区) is named too, not only 'no pre-pilot years'
+    assert "试点社区太少" in zh and "too few piloted communities" in en
+    from evalkit.report.text import TEXT
+
+    assert all("too few piloted communities" in t or "试点社区太少" in t for t in TEXT["pretrend_untested"])

@@ -152,3 +152,15 @@ def test_unit_bars_many_units_keeps_both_ends_and_says_how_many_are_left_out(lon
     widths = sorted(p.get_width() for p in ax.patches)
     assert widths == [0, 1, 2, 3, 4, 25, 26, 27, 28, 29]             # sorted values, nothing rescaled
     _render_no_glyph_warning(ax)
+
+
+def test_dispute_trend_without_fitted_irr_has_no_nan_label(long_table):
+    """A unit whose trend model has no value ('no data', too short a ledger) shows no
+    'IRR = nan (nan–nan)' in the legend (regression: acceptance test on a 1-year ledger)."""
+    t = long_table.copy()
+    irr = t["indicator"] == "dispute_trend_irr"
+    t.loc[irr, ["value", "ci_low", "ci_high"]] = float("nan")
+    ax = ep.dispute_trend(t, unit_id="南山区", level="district", lang="en")
+    labels = ax.get_legend_handles_labels()[1]
+    assert not any("nan" in l for l in labels)
+    assert not any(l.startswith("IRR") for l in labels)

@@ -93,6 +93,19 @@ def test_xlsx_chinese_headers(tmp_path, long_table):
     assert len(book["社区"]) == (rows["level"] == "community").sum()
 
 
+def test_xlsx_says_the_unit_and_that_shares_are_fractions(tmp_path, long_table):
+    """Regression (acceptance test): the report workbook showed 0.859 for a resolution rate
+    the HTML prints as 85.9%, with no unit anywhere in the workbook."""
+    rows = long_table.loc[long_table["district"] == "南山区"]
+    for lang, col, share, rate in (("zh", "计量单位", "0.25 即 25%", "每千户"),
+                                   ("en", "measure", "0.25 = 25%", "per 1,000 households")):
+        p = export.to_xlsx(rows, tmp_path / f"r_{lang}.xlsx", lang=lang)
+        d = pd.read_excel(p, sheet_name=None)["区县" if lang == "zh" else "district"]
+        ids = d.iloc[:, 0]
+        assert d.loc[ids == "dispute_resolution_rate", col].str.contains(share, regex=False).all()
+        assert (d.loc[ids == "dispute_rate", col] == rate).all()
+
+
 @pytest.mark.parametrize("bad", ["../../etc", "a/b", "..", HOSTILE, "a\\b", ".hidden", "C:\\x"])
 def test_safe_name_stays_inside(bad, tmp_path):
     s = safe_name(bad)
