@@ -348,11 +348,27 @@ def code_map(column: Column) -> dict[str, str]:
     return out
 
 
+#: English display labels where the code with spaces would read badly.
+EN_LABELS = {
+    "commodity_housing": "commodity housing", "old_neighborhood": "old neighbourhood",
+    "village_to_urban": "village-to-urban", "work_unit": "work-unit",
+    "in_progress": "in progress", "joint_meeting": "joint meeting",
+    "deputy_secretary": "deputy secretary", "director": "committee director",
+    "staff": "community worker", "grid_worker": "grid worker",
+    "primary": "primary or below", "junior_high": "junior high school",
+    "senior_high": "senior high / vocational", "college": "college (dazhuan)",
+    "bachelor": "bachelor's", "postgraduate": "postgraduate",
+    "party_org": "Party organisation", "services": "services", "safety": "safety",
+    "environment": "environment", "property": "property", "participation": "participation",
+    "overall": "overall", "elderly": "elderly care", "legal": "legal aid",
+}
+
+
 def label(codes: dict[str, tuple[str, ...]], code: str, lang: str = "zh") -> str:
-    """The display label of a code: its first Chinese label, or the code itself in English."""
+    """The display label of a code: its first Chinese label, or an English label."""
     if lang == "zh" and code in codes:
         return codes[code][0]
-    return code.replace("_", " ")
+    return EN_LABELS.get(code, code.replace("_", " "))
 
 
 #: Breakdown kinds of the catalog's ``category`` field -> their code lists.

@@ -7,8 +7,10 @@ def test_category_label_resolves_ambiguous_codes_by_kind():
     assert category_label("property") == "物业纠纷"               # first list: dispute categories
     assert category_label("property", "zh", "dimension") == "物业"
     assert category_label("college", "zh", "education") == "大专"
-    assert category_label("college", "en") == "college"
-    assert category_label("junior_high", "en") == "junior high"
+    assert category_label("college", "en") == "college (dazhuan)"
+    assert category_label("junior_high", "en") == "junior high school"
+    assert category_label("party_org", "en", "dimension") == "Party organisation"
+    assert category_label("other", "en") == "other"                      # no special label needed
     assert category_label(None) == "" and category_label(float("nan")) == ""
     assert category_label("unknown_code", "zh") == "unknown_code"
 

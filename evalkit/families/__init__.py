@@ -225,6 +225,11 @@ def indicators(ds, *, year: int, level: str | Sequence[str] = "community", famil
     out = finalize(pd.concat(parts, ignore_index=True)) if parts else empty()
     if wanted is not None:
         out = out.loc[out["indicator"].isin(wanted)].reset_index(drop=True)
+    if len(out) and out["value"].isna().all() and out["note"].eq("no data").all():
+        zh = f"{year} 年不在任何数据表的覆盖范围内：全部指标为 no data。"
+        en = f"{year} lies outside the coverage of every table: every indicator is 'no data'."
+        warnings.warn(f"{zh}\n{en}", UserWarning, stacklevel=2)
+        ctx.warnings.append(f"{zh} / {en}")
     out.attrs["warnings"] = list(ctx.warnings)
     return out
 

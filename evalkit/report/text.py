@@ -309,19 +309,12 @@ def fmt_change(value, last, unit_: str, lang: str = "zh") -> str:
 def category_label(category, lang: str = "zh", kind: str | None = None) -> str:
     """Translate a category code (education level, dispute category, dimension...).
 
-    ``kind`` ("education", "dispute", "dimension", "service", "role") picks the
-    code list when a code is ambiguous (``property`` is both a dispute
-    category and a satisfaction dimension).
+    ``kind`` ("education", "dispute", "dimension", "service", "role", or the
+    catalog's own names such as "dispute_category") picks the code list when a
+    code is ambiguous (``property`` is both a dispute category and a
+    satisfaction dimension).  The translation itself is the contract's.
     """
-    if category is None or (isinstance(category, float) and math.isnan(category)):
-        return ""
-    s = str(category)
-    from evalkit import contract as c
+    from evalkit.contract import category_label as contract_label
 
-    kinds = {"education": c.EDUCATION_LEVELS, "dispute": c.DISPUTE_CATEGORIES, "dimension": c.DIMENSIONS,
-             "service": c.SERVICE_TYPES, "role": c.CADRE_ROLES}
-    order = ([kinds[kind]] if kind in kinds else []) + list(kinds.values())
-    for codes in order:
-        if s in codes:
-            return c.label(codes, s, lang)
-    return s.replace("_", " ") if lang == "en" else s
+    aliases = {"dispute": "dispute_category", "service": "service_type"}
+    return contract_label(category, lang, aliases.get(kind, kind))

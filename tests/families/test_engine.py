@@ -128,3 +128,15 @@ def test_outcome_panel_matches_yearly_indicators():
     assert v[("C1", 2023)] == pytest.approx(1000 * 2 / 100)
     with pytest.raises(ParameterError):
         outcome_panel(ds, "dispute_share", [2024])
+
+
+def test_a_year_outside_every_table_says_so(small_ds):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        t = indicators(small_ds, year=1990, level="city")
+    assert t["value"].isna().all()
+    msgs = [str(w.message) for w in caught]
+    assert any("1990" in m and "no data" in m and "覆盖范围" in m for m in msgs)
+    assert any("1990" in w for w in t.attrs["warnings"])
