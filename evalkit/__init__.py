@@ -36,7 +36,8 @@ _LAZY = {
     "synth": ("evalkit.synthetic", "synth"),
     "EvalkitError": ("evalkit.exceptions", "EvalkitError"),
 }
-_SUBMODULES = {"stats", "plot", "report", "io", "contract", "exceptions", "families", "pilot", "synthetic"}
+_SUBMODULES = {"stats", "plot", "report", "io", "contract", "exceptions", "families", "pilot", "synthetic",
+               "labels"}
 
 __all__ = sorted(_LAZY) + sorted(_SUBMODULES) + ["__version__"]
 

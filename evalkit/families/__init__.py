@@ -226,8 +226,9 @@ def indicators(ds, *, year: int, level: str | Sequence[str] = "community", famil
     if wanted is not None:
         out = out.loc[out["indicator"].isin(wanted)].reset_index(drop=True)
     if len(out) and out["value"].isna().all() and out["note"].eq("no data").all():
-        zh = f"{year} 年不在任何数据表的覆盖范围内：全部指标为 no data。"
-        en = f"{year} lies outside the coverage of every table: every indicator is 'no data'."
+        zh = f"{year} 年的全部指标均无数据（no data）：该年可能早于数据开始或晚于截止日期。"
+        en = (f"Every indicator is 'no data' for {year}: the year may lie before the data begin "
+              "or after the as-of date.")
         warnings.warn(f"{zh}\n{en}", UserWarning, stacklevel=2)
         ctx.warnings.append(f"{zh} / {en}")
     out.attrs["warnings"] = list(ctx.warnings)

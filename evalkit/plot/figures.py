@@ -3,7 +3,7 @@
 Every function takes the long table (columns of
 :data:`evalkit.families._frame.COLUMNS`) first, column roles and choices
 keyword-only, and returns the matplotlib ``Axes`` it drew on.  Names,
-units and labels come from the catalog and :mod:`evalkit.report.text`;
+units and labels come from the catalog and :mod:`evalkit.labels`;
 fonts from :mod:`evalkit.plot.fonts`, so Chinese renders without
 "Glyph ... missing from font" warnings.
 
@@ -29,7 +29,7 @@ _COLORS = ["#1f5fa8", "#e07b24", "#2e9d57", "#c8363a", "#7d5ab5", "#8c6d3f", "#d
 
 
 def _t(key, lang, **kw):
-    from evalkit.report.text import t
+    from evalkit.labels import t
 
     return t(key, lang, **kw)
 
@@ -99,7 +99,7 @@ def _errors(df: pd.DataFrame) -> np.ndarray | None:
 
 
 def _scale(indicator: str) -> float:
-    from evalkit.report.text import unit
+    from evalkit.labels import unit
 
     return 100.0 if unit(indicator) == "share" else 1.0
 
@@ -158,9 +158,9 @@ def dispute_trend(data: pd.DataFrame, *, unit_id: str, level: str = "district",
             continue
         ax.axvline(d, color=_COLORS[3], ls="--", lw=1, label=_t("pilot_start", lang) if first else None)
         first = False
-    from evalkit.report.text import name
+    from evalkit.labels import name
 
-    from evalkit.report.text import unit, unit_label
+    from evalkit.labels import unit, unit_label
 
     _title(ax, f"{name(indicator, lang)} · {_t('observed', lang)}")
     ax.set_ylabel(unit_label(unit(indicator), lang))
@@ -205,7 +205,7 @@ def unit_bars(data: pd.DataFrame, *, indicator: str, level: str = "community",
     Cleveland, W. S. & McGill, R. (1984). Graphical perception. *JASA* 79(387),
     531–554 (sorted bars / dot charts for comparison).
     """
-    from evalkit.report.text import name, unit, unit_label
+    from evalkit.labels import name, unit, unit_label
 
     rows = select(data, indicator=indicator, level=level, district=district, period=period,
                   category=category).dropna(subset=["value"])
@@ -275,7 +275,7 @@ def education_by_term(data: pd.DataFrame, *, unit_id: str, level: str = "distric
     Nanshan district 2008 community election (seed 002 of the design documents).
     """
     from evalkit.contract import EDUCATION_ORDER
-    from evalkit.report.text import category_label, name
+    from evalkit.labels import category_label, name
 
     ax = _ax(ax, figsize=(7.5, 3.2))
     rows = select(data, indicator=indicator, level=level, unit_id=unit_id)
@@ -327,7 +327,7 @@ def satisfaction_dimensions(data: pd.DataFrame, *, unit_id: str, level: str = "d
     ----------
     Lumley, T. (2004). Analysis of complex survey samples. *J. Stat. Softw.* 9(8).
     """
-    from evalkit.report.text import category_label, name
+    from evalkit.labels import category_label, name
 
     ax = _ax(ax, figsize=(7.5, 3.4))
     rows = select(data, indicator=indicator, level=level, unit_id=unit_id, period=period)
@@ -393,9 +393,9 @@ def yearly_trend(data: pd.DataFrame, *, indicators, unit_id: str = "all", level:
     ----------
     Tufte, E. R. (2001). *The Visual Display of Quantitative Information*, 2nd ed.
     """
-    from evalkit.report.text import name
+    from evalkit.labels import name
 
-    from evalkit.report.text import unit, unit_label
+    from evalkit.labels import unit, unit_label
 
     ax = _ax(ax, figsize=(7.5, 3.2))
     inds = [indicators] if isinstance(indicators, str) else list(indicators)

@@ -21,7 +21,7 @@ _LAZY = {
     "write_manifest": "evalkit.report.manifest",
     "write_index": "evalkit.report.index",
     "safe_name": "evalkit.report.batch",
-    "t": "evalkit.report.text",
+    "t": "evalkit.labels",
 }
 _SUBMODULES = {"batch", "export", "manifest", "index", "text", "sections"}
 

@@ -76,7 +76,7 @@ def safe_name(name: str, *, max_len: int = 80) -> str:
 
 def _check_args(formats, lang, jobs):
     from evalkit.exceptions import ParameterError
-    from evalkit.report.text import check_lang
+    from evalkit.labels import check_lang
 
     check_lang(lang)
     fm = [formats] if isinstance(formats, str) else list(formats)
@@ -177,7 +177,7 @@ def font_corpus(table, meta: dict | None = None) -> str:
     import json as _json
 
     from evalkit import contract
-    from evalkit.report import text as tx
+    from evalkit import labels as tx
 
     parts = [v for pair in tx.TEXT.values() for v in pair] + [v for pair in tx._UNITS.values() for v in pair]
     parts += [_json.dumps(e, ensure_ascii=False, default=str) for e in tx._catalog_entries().values()]
@@ -447,7 +447,7 @@ def _build(data, data_p, out_p, *, year, districts, jobs, lang, fm, notebook, ci
     from evalkit.exceptions import ParameterError, ReportError
     from evalkit.report.index import write_index
     from evalkit.report.manifest import data_hash, sha256_file, versions, write_manifest
-    from evalkit.report.text import t
+    from evalkit.labels import t
 
     synthetic = bool(meta.get("synthetic", False))
     pilot = None

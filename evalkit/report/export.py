@@ -248,7 +248,7 @@ def font_face_css(page: str, *, family: str = "EvalkitCJK") -> str:
 def _page_css(synthetic: bool, lang: str) -> str:
     css = CSS_PATH.read_text(encoding="utf-8")
     if synthetic:
-        from evalkit.report.text import t
+        from evalkit.labels import t
 
         mark = t("synthetic_mark", lang).replace('"', "")
         css += (f'\n@page {{ @top-center {{ content: "{mark}"; color: #a3261d; font-weight: bold; }} }}\n'
@@ -286,7 +286,7 @@ def html_from_notebook(nb, *, title: str, synthetic: bool = False, lang: str = "
     import nbformat
     from nbconvert import HTMLExporter
 
-    from evalkit.report.text import t
+    from evalkit.labels import t
 
     if isinstance(nb, (str, Path)):
         nb = nbformat.read(str(nb), as_version=4)
@@ -380,7 +380,7 @@ def to_xlsx(table, path: str | Path, *, lang: str = "zh", sheet: str | None = No
     """
     import pandas as pd
 
-    from evalkit.report.text import name, unit, unit_label
+    from evalkit.labels import name, unit, unit_label
 
     k = 0 if lang == "zh" else 1
     df = table.copy()

@@ -6,7 +6,7 @@ import html
 from pathlib import Path
 from urllib.parse import quote
 
-from evalkit.report import text as tx
+from evalkit import labels as tx
 
 __all__ = ["index_html", "write_index"]
 esc = html.escape

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from evalkit.report import text as tx
+from evalkit import labels as tx
 
 __all__ = ["ReportData", "prepare", "show", "cover", "headline", "headline_html", "findings",
            "findings_html", "quality_html", "methods_html", "pilot_html", "heading", "para",

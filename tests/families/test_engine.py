@@ -138,5 +138,5 @@ def test_a_year_outside_every_table_says_so(small_ds):
         t = indicators(small_ds, year=1990, level="city")
     assert t["value"].isna().all()
     msgs = [str(w.message) for w in caught]
-    assert any("1990" in m and "no data" in m and "覆盖范围" in m for m in msgs)
+    assert any("1990" in m and "no data" in m and "早于数据开始" in m for m in msgs)
     assert any("1990" in w for w in t.attrs["warnings"])

@@ -275,6 +275,6 @@ def test_explain_says_when_pretrends_cannot_be_tested(sim):
     # the other reason (a singular pre-period covariance: one piloted community per pilot
     # year, as in the sample's 东城区) is named too, not only 'no pre-pilot years'
     assert "试点社区太少" in zh and "too few piloted communities" in en
-    from evalkit.report.text import TEXT
+    from evalkit.labels import TEXT
 
     assert all("too few piloted communities" in t or "试点社区太少" in t for t in TEXT["pretrend_untested"])

@@ -9,7 +9,8 @@ import pytest
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
 from evalkit.exceptions import ReportError
-from evalkit.report import export, manifest, sections, text
+from evalkit import labels as text
+from evalkit.report import export, manifest, sections
 from evalkit.report.batch import safe_name
 
 HOSTILE = "<script>alert(1)</script>"

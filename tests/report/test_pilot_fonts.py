@@ -7,7 +7,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from evalkit.report import export, sections, text
+from evalkit import labels as text
+from evalkit.report import export, sections
 
 SAMPLE = Path(__file__).parents[2] / "data" / "sample"
 

@@ -1,4 +1,7 @@
-"""The small zh/en text table of the reports, and catalog look-ups.
+"""Labels: the small zh/en text table, catalog look-ups and value formatting.
+
+Shared by :mod:`evalkit.plot` and :mod:`evalkit.report` (it sits below both,
+so plots never import the report layer).
 
 Every label, heading and sentence a report shows comes from :data:`TEXT`
 (or from the indicator catalog), never from literals in notebook cells.
