@@ -114,7 +114,8 @@ def test_shares_resolution_escalation(t2024):
 
 
 def test_year_before_the_ledger_is_no_data_not_zero():
-    t = indicators(small_dataset(), year=2021, level=["community", "city"], families=FAMS)
+    with pytest.warns(UserWarning, match="no data"):
+        t = indicators(small_dataset(), year=2021, level=["community", "city"], families=FAMS)
     y = t.loc[t["period"] == "2021"]
     assert y["value"].isna().all()
     assert (y["note"] == "no data").all()
@@ -129,8 +130,9 @@ def test_as_of_cuts_the_year():
     assert pd.isna(r["value"]) and r["note"] == "no data"
     r = one(t, indicator="dispute_rate", unit_id="C1", period="2024-06")
     assert r["value"] == pytest.approx(1000 / 150) and pd.isna(r["note"])
-    t = indicators(small_dataset(), year=2025, as_of="2024-06-30", families=FAMS,
-                   indicators=["dispute_count"])
+    with pytest.warns(UserWarning, match="no data"):
+        t = indicators(small_dataset(), year=2025, as_of="2024-06-30", families=FAMS,
+                       indicators=["dispute_count"])
     assert t["value"].isna().all() and (t["note"] == "no data").all()
 
 
@@ -199,6 +201,7 @@ def test_trend_window_cut_by_as_of_and_too_short():
     mk = one(t, indicator="dispute_trend_mk")
     assert mk["note"] == "through 05-31"
     # the ledger's first complete year is 2023: a window ending in 2023 has one year, too short
-    t = indicators(small_dataset(), year=2023, level="city", families=FAMS, indicators=["dispute_trend_irr"])
+    with pytest.warns(UserWarning, match="no data"):
+        t = indicators(small_dataset(), year=2023, level="city", families=FAMS, indicators=["dispute_trend_irr"])
     assert pd.isna(one(t, indicator="dispute_trend_irr")["value"])
     assert one(t, indicator="dispute_trend_irr")["note"] == "no data"

@@ -82,6 +82,7 @@ def test_hours_count_for_the_volunteers_community():
 
 
 def test_retention_needs_the_year_before():
-    t = indicators(small_dataset(), year=2023, families=["volunteers"], indicators=["volunteer_retention"])
+    with pytest.warns(UserWarning, match="no data"):
+        t = indicators(small_dataset(), year=2023, families=["volunteers"], indicators=["volunteer_retention"])
     # hours start 2023-01-15: 2022 is outside coverage, retention 2023 is no data
     assert t["value"].isna().all() and (t["note"] == "no data").all()
