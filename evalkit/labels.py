@@ -74,6 +74,10 @@ TEXT: dict[str, tuple[str, str]] = {
     "rank_of": ("第 {rank}/{of}", "{rank} of {of}"),
     "ok": ("完成", "done"),
     "failed": ("失败", "failed"),
+    "invalid": ("数据校验未通过", "data failed validation"),
+    "city_invalid_note": ("注意：以下区县的数据未通过校验，未生成其报告：{districts}。全市数字仍包含这些区县的数据行。",
+                          "Note: the data of these districts failed validation and their reports were not built: "
+                          "{districts}. City figures still include their rows."),
     # plots
     "month": ("月份", "Month"),
     "rate_per_1000": ("每千户纠纷数", "Cases per 1,000 households"),

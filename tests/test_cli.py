@@ -45,9 +45,24 @@ def test_no_validate_computes_anyway(bad_data):
 
 
 def test_reports_refuses_invalid_data_before_writing_anything(bad_data, tmp_path):
+    """An error no district owns (a dispute of an unknown community) stops the whole batch.
+
+    (An error in one district's rows alone -- like ``bad_data``'s household count -- only
+    leaves that district out: tests/report/test_invalid_district.py.)
+    """
+    data = tmp_path / "data"
+    shutil.copytree(bad_data, data)
+    p = data / "disputes.csv"
+    lines = p.read_text(encoding="utf-8-sig").splitlines()
+    head = lines[0].split(",")
+    cells = lines[1].split(",")
+    cells[head.index("community_id")] = "C9999"
+    lines[1] = ",".join(cells)
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
     out = tmp_path / "reports"
-    r = _run("reports", bad_data, "--year", 2024, "--out", out)
-    assert r.returncode == 2 and "households" in r.stderr and "Traceback" not in r.stderr
+    r = _run("reports", data, "--year", 2024, "--out", out)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "fk.missing" in r.stderr and "households" in r.stderr  # every error is listed
     assert not out.exists()
 
 

@@ -19,7 +19,7 @@ Rule ids
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 import numpy as np
@@ -33,7 +33,7 @@ MAX_LISTED = 20
 
 Severity = Literal["error", "warning"]
 
-__all__ = ["Problem", "ValidationReport", "validate", "MAX_LISTED"]
+__all__ = ["Problem", "ValidationReport", "validate", "split_by_district", "MAX_LISTED"]
 
 
 @dataclass(frozen=True)
@@ -103,6 +103,10 @@ class ValidationReport:
     """
 
     problems: list[Problem]
+    #: Every error as found, before the per-rule cap: ``("rows", _RowGroup)`` with *all*
+    #: offending rows, or ``("one", Problem)`` for a table-level problem.  Not printed;
+    #: used by :func:`split_by_district`.
+    entries: list = field(default_factory=list, repr=False, compare=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -167,12 +171,30 @@ def _fmt(v) -> str | None:
     return str(v)
 
 
+@dataclass(frozen=True)
+class _RowGroup:
+    """All rows of one (rule, table, column) finding, uncapped (values None when hidden)."""
+
+    severity: Severity
+    table: str
+    column: str | None
+    rule: str
+    zh: str
+    en: str
+    rows: np.ndarray
+    values: np.ndarray | None
+
+
 class _Collector:
-    """Collect problems with a per-(rule, table, column) cap on listed rows."""
+    """Collect problems with a per-(rule, table, column) cap on listed rows.
+
+    ``entries`` keeps every error uncapped (see :attr:`ValidationReport.entries`).
+    """
 
     def __init__(self, personal: dict[str, list[str]]):
         self.problems: list[Problem] = []
         self.personal = personal
+        self.entries: list = []
 
     def rows(self, severity, table, column, rule, zh, en, rows, values=None):
         rows = np.asarray(rows)
@@ -181,6 +203,9 @@ class _Collector:
             return
         hide = column in self.personal.get(table, ())
         order = np.argsort(rows, kind="stable")
+        if severity == "error":
+            vals = None if (values is None or hide) else np.asarray(values, dtype=object)[order]
+            self.entries.append(("rows", _RowGroup(severity, table, column, rule, zh, en, rows[order], vals)))
         for i in order[:MAX_LISTED]:
             v = None if (values is None or hide) else _fmt(values[i])
             self.problems.append(Problem(severity, table, int(rows[i]), column, v, rule, zh, en))
@@ -192,7 +217,10 @@ class _Collector:
                 f"... and {rest} more row(s) with the same problem ({n} in all): {en}", count=rest))
 
     def one(self, severity, table, column, rule, zh, en, value=None, count=1):
-        self.problems.append(Problem(severity, table, None, column, value, rule, zh, en, count))
+        p = Problem(severity, table, None, column, value, rule, zh, en, count)
+        self.problems.append(p)
+        if severity == "error":
+            self.entries.append(("one", p))
 
 
 def _range_text(col: Column) -> tuple[str, str]:
@@ -279,7 +307,99 @@ def validate(ds) -> ValidationReport:
     problems = [p for p in col.problems if p.severity == "error"] + \
                [p for p in col.problems if p.severity == "warning"] + warnings
     problems.sort(key=lambda p: 0 if p.severity == "error" else 1)
-    return ValidationReport(problems)
+    return ValidationReport(problems, entries=col.entries)
+
+
+def _row_districts(ds) -> dict[str, pd.Series]:
+    """Per table, ``_row`` -> district of the row (NA when it cannot be attributed).
+
+    communities rows by their own ``district``; tables with ``community_id`` through
+    the community register; ``volunteer_hours`` through ``volunteers``.  A community id
+    that is unknown, empty, or registered under two districts gives NA.
+    """
+    t = ds.tables
+    c = t.get("communities")
+    if c is None or "district" not in c.columns or "community_id" not in c.columns:
+        return {}
+    own = c["district"].astype("object").where(c["district"].notna(), None)
+    out = {"communities": pd.Series(own.to_numpy(), index=c["_row"].to_numpy(dtype="int64"))}
+    reg = pd.DataFrame({"id": c["community_id"].astype("object"), "d": own}).dropna()
+    reg = reg.drop_duplicates()
+    ambiguous = reg["id"].duplicated(keep=False)
+    cmap = reg.loc[~ambiguous].set_index("id")["d"]
+
+    def via(df, column, mapping):
+        d = df[column].astype("object").map(mapping) if column in df.columns else pd.Series(None, index=df.index)
+        return pd.Series(d.to_numpy(dtype=object), index=df["_row"].to_numpy(dtype="int64"))
+
+    for name, df in t.items():
+        if name != "communities" and "community_id" in df.columns:
+            out[name] = via(df, "community_id", cmap)
+    if "volunteer_hours" in t and "volunteers" in t and "volunteer_id" in t["volunteers"].columns:
+        v = t["volunteers"]
+        vd = pd.DataFrame({"id": v["volunteer_id"].astype("object"),
+                           "d": v["community_id"].astype("object").map(cmap)}).dropna().drop_duplicates()
+        vmap = vd.loc[~vd["id"].duplicated(keep=False)].set_index("id")["d"]
+        out["volunteer_hours"] = via(t["volunteer_hours"], "volunteer_id", vmap)
+    return out
+
+
+def split_by_district(report: ValidationReport, ds) -> tuple[dict[str, ValidationReport], ValidationReport]:
+    """Attribute a report's errors to the districts whose rows they are in.
+
+    Parameters
+    ----------
+    report : ValidationReport
+        From :func:`validate` (its uncapped :attr:`~ValidationReport.entries`).
+    ds : evalkit.io.dataset.Dataset
+        The dataset that was validated.
+
+    Returns
+    -------
+    (dict, ValidationReport)
+        District -> a report of that district's errors only, and a report of the
+        errors no district can own (table-level problems, ``survey_items``,
+        ``targets``, rows whose community is unknown or empty).  Warnings are
+        not included.
+
+    Notes
+    -----
+    Attribution uses *every* offending row of each rule, not only the rows the
+    report lists: a row of ``communities`` belongs to its ``district``; a row of a
+    table with ``community_id`` to that community's district; a row of
+    ``volunteer_hours`` to the district of its volunteer's community.  Each
+    district's report applies the same per-rule cap (:data:`MAX_LISTED`) with an
+    exact count line.  A report without ``entries`` (built by hand) is entirely
+    unattributed.
+
+    References
+    ----------
+    ``docs/REPORTS.md`` (one bad district never stops the other reports).
+    """
+    if not report.entries and report.errors:
+        return {}, ValidationReport(report.errors)
+    maps = _row_districts(ds)
+    per: dict[str, _Collector] = {}
+    rest = _Collector({})
+    for kind, e in report.entries:
+        if kind == "one":
+            rest.problems.append(e)
+            rest.entries.append((kind, e))
+            continue
+        m = maps.get(e.table)
+        d = (m.reindex(e.rows).to_numpy(dtype=object) if m is not None and m.index.is_unique
+             else np.full(len(e.rows), None, dtype=object))
+        known = pd.notna(d)
+        for name in pd.unique(d[known]):
+            sel = d == name
+            per.setdefault(str(name), _Collector({})).rows(
+                e.severity, e.table, e.column, e.rule, e.zh, e.en, e.rows[sel],
+                None if e.values is None else e.values[sel])
+        if (~known).any():
+            rest.rows(e.severity, e.table, e.column, e.rule, e.zh, e.en, e.rows[~known],
+                      None if e.values is None else e.values[~known])
+    return ({k: ValidationReport(c.problems, entries=c.entries) for k, c in sorted(per.items())},
+            ValidationReport(rest.problems, entries=rest.entries))
 
 
 def _check_table(col: _Collector, ds, table: Table, df: pd.DataFrame) -> None:

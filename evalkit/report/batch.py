@@ -9,6 +9,9 @@ parallel renders must never share files).  Every output is written to a
 temporary name and renamed into place; a district that fails is recorded in
 the manifest with the error and the failing cell, its outputs removed and
 its executed notebook kept as ``<name>.failed.ipynb``; the others go on.
+Likewise a district whose rows fail validation is recorded as ``invalid`` and
+not rendered, while the other districts' reports are built (see
+:func:`build_reports`, ``validate``).
 """
 
 from __future__ import annotations
@@ -271,7 +274,7 @@ def _run_one(task: dict) -> dict:
             staged = {}
             t1 = time.perf_counter()
             page = html_from_notebook(nb, title=task["title"], synthetic=task["synthetic"], lang=task["lang"],
-                                      generated=task["generated"])
+                                      generated=task["generated"], note=task.get("note", ""))
             if "html" in task["formats"]:
                 staged["html"] = atomic_write(work / f"{stem}.html", page)
             tm["html"] = round(time.perf_counter() - t1, 3)
@@ -323,6 +326,33 @@ def _run_one(task: dict) -> dict:
     return rec
 
 
+#: At most this many problems of an invalid district are kept in the manifest (summary lines
+#: of the validation listing carry exact counts; ``n_errors`` is the exact total).
+MAX_INVALID_LISTED = 50
+
+
+def _invalid_record(out_p: Path, stem: str, shown: dict, report) -> dict:
+    """The manifest record of a district whose rows failed validation (its stale outputs removed)."""
+    from dataclasses import asdict
+
+    for ext in ("html", "ipynb", "xlsx", "pdf", "failed.ipynb"):
+        p = out_p / f"{stem}.{ext}"
+        if p.exists():
+            p.unlink()
+    errs = report.errors
+    d = shown["district"]
+    n = report.n_errors
+    zh = f"区县 {d} 的数据未通过校验（{n} 条错误），未生成报告：{errs[0].text('zh')}" if errs else ""
+    en = f"District {d}: data failed validation ({n} error(s)); no report built: {errs[0].text('en')}" if errs else ""
+    return {"kind": "district", "name": stem, "parameters": shown, "status": "invalid", "outputs": [],
+            "error": {"type": "ValidationError", "message": f"{zh}\n{en}", "message_zh": zh, "message_en": en,
+                      "n_errors": int(n),
+                      "problems": [{k: (int(v) if isinstance(v, (int,)) and not isinstance(v, bool) else v)
+                                    for k, v in asdict(p).items()} for p in errs[:MAX_INVALID_LISTED]],
+                      "cell_index": None},
+            "timings": {}, "duration": 0.0}
+
+
 def build_reports(data, *, year: int, districts=None, out="reports", jobs: int | None = None,
                   lang: str = "zh", formats=("html", "xlsx"), notebook=None, city_notebook=None,
                   table=None, city: bool = True, progress: bool = True, timeout: int = 600,
@@ -366,15 +396,29 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
         write the same papermill record.
 
     validate
-        Check the dataset against the contract first (default).  Reports are
-        never built from data with errors: the batch raises
-        :class:`~evalkit.exceptions.ValidationError` listing them (warnings
-        only are fine and appear in each report's data-quality appendix).
+        Check the dataset against the contract first (default; only when
+        ``table`` is not given).  No report is built from rows with errors, but
+        one bad district does not stop the others: each error is attributed to
+        the district whose rows it is in (:func:`evalkit.io.validate.split_by_district`
+        -- communities by their district, tables with ``community_id`` through
+        the register, ``volunteer_hours`` through ``volunteers``; every offending
+        row counts, not only the listed ones).  Such a district is not rendered:
+        the manifest records it with status ``"invalid"`` and its errors (zh+en,
+        at most :data:`MAX_INVALID_LISTED` problems plus exact counts), the
+        index lists it, a bilingual line is printed, and the exit status is 1.
+        The city summary is still built, with a visible note naming those
+        districts and saying that city figures include their rows.  Errors no
+        district can own (``survey_items``, ``targets``, missing tables or
+        columns, rows with an unknown or empty community) -- or errors in every
+        chosen district -- raise :class:`~evalkit.exceptions.ValidationError`
+        listing every error before anything is written, as does any error when
+        a district filter leaves nothing valid.  Warnings only are fine and
+        appear in each report's data-quality appendix.
 
     Returns
     -------
     int
-        Exit status: 0 when every report was built, 1 when any failed.
+        Exit status: 0 when every report was built, 1 when any failed or was invalid.
 
     Notes
     -----
@@ -398,15 +442,19 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
     if not data_p.exists():
         raise ParameterError(f"数据集文件夹不存在：{data}", f"The dataset folder does not exist: {data}")
     loaded = None
+    invalid: dict = {}
     if validate and table is None:
         from evalkit.exceptions import ValidationError
         from evalkit.io import load
-        from evalkit.io.validate import ValidationReport
+        from evalkit.io.validate import ValidationReport, split_by_district
 
         loaded = load(data_p)
         report = loaded.validate()
         if not report.ok:
-            raise ValidationError(ValidationReport(report.errors))
+            invalid, rest = split_by_district(report, loaded)
+            candidates = [str(d) for d in (districts or loaded.districts)]
+            if not rest.ok or all(d in invalid for d in candidates):
+                raise ValidationError(ValidationReport(report.errors))
     out_p = Path(out).resolve()
     out_p.mkdir(parents=True, exist_ok=True)
     for stale in out_p.glob(".*.tmp"):
@@ -431,7 +479,7 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
         return _build(data, data_p, out_p, year=year, districts=districts, jobs=jobs, lang=lang, fm=fm,
                       notebook=notebook, city_notebook=city_notebook, table=table, city=city,
                       progress=progress, timeout=timeout, engine=engine, pool=pool, t_start=t_start,
-                      meta=read_meta(data_p))
+                      meta=read_meta(data_p), invalid=invalid)
     finally:
         _DS = None
         if pool is not None:
@@ -439,8 +487,9 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
 
 
 def _build(data, data_p, out_p, *, year, districts, jobs, lang, fm, notebook, city_notebook, table, city,
-           progress, timeout, engine, pool, t_start, meta):
-    """The body of :func:`build_reports` (``pool``: a fork pool for the table and the reports, or None)."""
+           progress, timeout, engine, pool, t_start, meta, invalid=None):
+    """The body of :func:`build_reports` (``pool``: a fork pool for the table and the reports, or None;
+    ``invalid``: district -> ValidationReport of the districts whose rows failed validation)."""
     import pandas as pd
     from tqdm.auto import tqdm
 
@@ -483,7 +532,8 @@ def _build(data, data_p, out_p, *, year, districts, jobs, lang, fm, notebook, ci
     generated = _dt.datetime.now().strftime("%Y-%m-%d %H:%M")
     common = dict(out=str(out_p), lang=lang, formats=fm, synthetic=synthetic, generated=generated, year=int(year),
                   indicators_path=str(ind_path), timeout=timeout, engine=engine)
-    tasks, used = [], set()
+    invalid = invalid or {}
+    tasks, used, skipped = [], set(), []
     for d in chosen:
         stem = safe_name(d)
         while stem.lower() in used:
@@ -491,10 +541,13 @@ def _build(data, data_p, out_p, *, year, districts, jobs, lang, fm, notebook, ci
         used.add(stem.lower())
         params = {"data_dir": str(data_p), "district": d, "year": int(year), "lang": lang,
                   "indicators_path": str(ind_path), "pilot_path": pilot_path}
+        shown = {"data_dir": str(data), "district": d, "year": int(year), "lang": lang,
+                 "indicators_path": ind_path.name, "pilot_path": Path(pilot_path).name if pilot_path else ""}
+        if d in invalid:
+            skipped.append(_invalid_record(out_p, stem, shown, invalid[d]))
+            continue
         tasks.append(dict(common, kind="district", stem=stem, notebook=str(nb_d), parameters=params,
-                          shown_parameters={"data_dir": str(data), "district": d, "year": int(year), "lang": lang,
-                                            "indicators_path": ind_path.name,
-                                            "pilot_path": Path(pilot_path).name if pilot_path else ""},
+                          shown_parameters=shown,
                           title=t("title", lang, district=d, year=year), xlsx_district=d))
     if city:
         params = {"data_dir": str(data_p), "year": int(year), "lang": lang, "indicators_path": str(ind_path),
@@ -505,7 +558,9 @@ def _build(data, data_p, out_p, *, year, districts, jobs, lang, fm, notebook, ci
                           shown_parameters={"data_dir": str(data), "year": int(year), "lang": lang,
                                             "indicators_path": ind_path.name,
                                             "pilot_path": Path(pilot_path).name if pilot_path else ""},
-                          title=t("city_title", lang, year=year), xlsx_district="all"))
+                          title=t("city_title", lang, year=year), xlsx_district="all",
+                          note=(t("city_invalid_note", lang, districts=("、" if lang == "zh" else ", ").join(invalid))
+                                if invalid else "")))
 
     # the CJK font is parsed once per batch: every page subsets this reduced copy (~100x smaller)
     from evalkit.report.export import FONT_BASE_ENV, reduce_font
@@ -521,6 +576,9 @@ def _build(data, data_p, out_p, *, year, districts, jobs, lang, fm, notebook, ci
     os.environ[FONT_BASE_ENV] = str(font_base)
     for task in tasks:  # workers forked before this point get it with their task
         task["font_base"] = str(font_base)
+    for rec in skipped:  # one short bilingual line per district left out
+        e = rec["error"]
+        print(f"{e['message_zh']} / {e['message_en']}")
     workers = min(jobs or os.cpu_count() or 1, len(tasks))
     results = []
     tqdm.monitor_interval = 0  # no monitor thread in a process that forks
@@ -554,7 +612,9 @@ def _build(data, data_p, out_p, *, year, districts, jobs, lang, fm, notebook, ci
 
     order = {task["stem"]: i for i, task in enumerate(tasks)}
     results.sort(key=lambda r: order[r["name"]])
-    reports = [r for r in results if r["kind"] == "district"]
+    pos = {str(d): i for i, d in enumerate(chosen)}
+    reports = sorted([r for r in results if r["kind"] == "district"] + skipped,
+                     key=lambda r: pos[str(r["parameters"]["district"])])
     city_rec = next((r for r in results if r["kind"] == "city"), None)
     manifest = {
         "evalkit_manifest": 1, "generated": generated, "year": int(year), "lang": lang, "formats": fm,
@@ -581,7 +641,8 @@ def _build(data, data_p, out_p, *, year, districts, jobs, lang, fm, notebook, ci
         else:
             os.environ[FONT_BASE_ENV] = old_env
         shutil.rmtree(out_p / ".work", ignore_errors=True)
-    n_failed = sum(r["status"] != "ok" for r in results)
-    print(t("batch_summary", lang, ok=len(results) - n_failed, total=len(results), failed=n_failed,
+    n_failed = sum(r["status"] != "ok" for r in results) + len(skipped)
+    n_all = len(results) + len(skipped)
+    print(t("batch_summary", lang, ok=n_all - n_failed, total=n_all, failed=n_failed,
             seconds=time.perf_counter() - t_start, out=str(out_p)))
     return 1 if n_failed else 0

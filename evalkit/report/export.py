@@ -262,7 +262,7 @@ def finish_page(page: str) -> str:
 
 
 def html_from_notebook(nb, *, title: str, synthetic: bool = False, lang: str = "zh",
-                       generated: str | None = None) -> str:
+                       generated: str | None = None, note: str = "") -> str:
     """Render an executed notebook as evalkit's self-contained report page.
 
     Parameters
@@ -275,6 +275,9 @@ def html_from_notebook(nb, *, title: str, synthetic: bool = False, lang: str = "
         Show the "示例数据 · synthetic data" banner (and a page-margin mark in print).
     generated
         The timestamp shown in the footer; the only part that differs between reruns.
+    note
+        A notice shown (escaped) at the top of the page, e.g. the city summary's
+        note that some districts' data failed validation.  Empty: none.
 
     Returns
     -------
@@ -308,7 +311,7 @@ def html_from_notebook(nb, *, title: str, synthetic: bool = False, lang: str = "
                             exclude_input=True, exclude_input_prompt=True, exclude_output_prompt=True,
                             embed_images=True)
     resources = {"evalkit": {
-        "lang_code": "zh-CN" if lang == "zh" else "en", "title": title, "synthetic": synthetic,
+        "lang_code": "zh-CN" if lang == "zh" else "en", "title": title, "synthetic": synthetic, "note": note,
         "synthetic_mark": t("synthetic_mark", lang), "css": _page_css(synthetic, lang),
         "footer": f"{t('generated', lang)}{'：' if lang == 'zh' else ': '}{gen} · evalkit"}}
     page, _ = exporter.from_notebook_node(nb, resources=resources)

@@ -30,7 +30,7 @@ def index_html(manifest: dict, *, lang: str = "zh", generated: str = "", summary
     for r in reps:
         links = " · ".join(_link(f["path"], f["path"].rsplit(".", 1)[-1].upper())
                            for f in r.get("outputs", []) if not f["path"].endswith(".ipynb"))
-        status = tx.t("ok" if r["status"] == "ok" else "failed", lang)
+        status = tx.t(r["status"] if r["status"] in ("ok", "invalid") else "failed", lang)
         err = "" if r["status"] == "ok" else esc((r.get("error") or {}).get("message", ""))[:300]
         page = next((f["path"] for f in r.get("outputs", []) if f["path"].endswith(".html")), None)
         dname = str(r["parameters"].get("district", ""))
