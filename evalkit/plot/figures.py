@@ -83,6 +83,15 @@ def _ax(ax, figsize=(7.5, 3.6), margins: dict | None = None):
     return ax
 
 
+def _wrap(label: str, width: int = 14) -> str:
+    """Break a long axis label at its middle space so a short axis does not clip it."""
+    if len(label) <= width or " " not in label:
+        return label
+    mid = len(label) // 2
+    cut = min((i for i, ch in enumerate(label) if ch == " "), key=lambda i: abs(i - mid))
+    return label[:cut] + "\n" + label[cut + 1:]
+
+
 def _title(ax, text):
     ax.set_title(text, loc="left", fontsize=11, **fonts.bold())
 
@@ -136,6 +145,7 @@ def dispute_trend(data: pd.DataFrame, *, unit_id: str, level: str = "district",
     based on loess. *Journal of Official Statistics* 6(1), 3–73 (moving averages
     as trend estimates).
     """
+    own_figure = ax is None
     ax = _ax(ax)
     rows = select(data, indicator=indicator, level=level, unit_id=unit_id)
     rows = rows.loc[rows["period"].astype(str).str.match(_MONTH.pattern)]
@@ -163,12 +173,17 @@ def dispute_trend(data: pd.DataFrame, *, unit_id: str, level: str = "district",
     from evalkit.labels import unit, unit_label
 
     _title(ax, f"{name(indicator, lang)} · {_t('observed', lang)}")
-    ax.set_ylabel(unit_label(unit(indicator), lang))
+    ax.set_ylabel(_wrap(unit_label(unit(indicator), lang)))
     ax.set_xlabel(_t("month", lang))
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", color="#dddddd", lw=0.6)
     ax.spines[["top", "right"]].set_visible(False)
-    if len(y):
+    if len(y) and own_figure:
+        # a figure legend "outside" is laid out by constrained layout; an Axes legend
+        # anchored below the axes made it squeeze the y label off the left edge
+        ax.figure.legend(*ax.get_legend_handles_labels(), frameon=False, fontsize=8,
+                         loc="outside lower center", ncol=4)
+    elif len(y):
         ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4)
     return ax
 

@@ -164,3 +164,14 @@ def test_dispute_trend_without_fitted_irr_has_no_nan_label(long_table):
     labels = ax.get_legend_handles_labels()[1]
     assert not any("nan" in l for l in labels)
     assert not any(l.startswith("IRR") for l in labels)
+
+
+def test_dispute_trend_keeps_its_y_label_inside_the_figure(long_table):
+    """An Axes legend anchored below the plot made constrained layout push the label off the left edge."""
+    ax = ep.dispute_trend(long_table, unit_id=long_table.loc[long_table["level"] == "district",
+                                                                   "unit_id"].iloc[0], level="district", lang="en")
+    fig = ax.figure
+    fig.canvas.draw()
+    label = ax.yaxis.label.get_window_extent()
+    assert label.x0 >= 0 and label.y0 >= 0 and label.y1 <= fig.bbox.y1
+    assert "\n" in ax.get_ylabel() or len(ax.get_ylabel()) <= 14
