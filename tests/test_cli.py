@@ -16,18 +16,21 @@ def _run(*args):
     return subprocess.run([sys.executable, "-m", "evalkit", *map(str, args)], capture_output=True, text=True)
 
 
+def _set_cell(path: Path, row: int, column: str, value: str) -> None:
+    """Overwrite one cell of a CSV; ``row`` as numbered in the file (header = row 1)."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    cells = lines[row - 1].split(",")
+    cells[lines[0].split(",").index(column)] = value
+    lines[row - 1] = ",".join(cells)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+
+
 @pytest.fixture(scope="module")
 def bad_data(tmp_path_factory):
     """The sample with one impossible household count (row 3 of communities.csv)."""
     out = tmp_path_factory.mktemp("bad") / "data"
     shutil.copytree(SAMPLE, out)
-    p = out / "communities.csv"
-    lines = p.read_text(encoding="utf-8-sig").splitlines()
-    head = lines[0].split(",")
-    cells = lines[2].split(",")
-    cells[head.index("households")] = "-5"
-    lines[2] = ",".join(cells)
-    p.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    _set_cell(out / "communities.csv", 3, "households", "-5")
     return out
 
 
@@ -52,13 +55,7 @@ def test_reports_refuses_invalid_data_before_writing_anything(bad_data, tmp_path
     """
     data = tmp_path / "data"
     shutil.copytree(bad_data, data)
-    p = data / "disputes.csv"
-    lines = p.read_text(encoding="utf-8-sig").splitlines()
-    head = lines[0].split(",")
-    cells = lines[1].split(",")
-    cells[head.index("community_id")] = "C9999"
-    lines[1] = ",".join(cells)
-    p.write_text("\n".join(lines) + "\n", encoding="utf-8-sig")
+    _set_cell(data / "disputes.csv", 2, "community_id", "C9999")
     out = tmp_path / "reports"
     r = _run("reports", data, "--year", 2024, "--out", out)
     assert r.returncode == 2 and "Traceback" not in r.stderr

@@ -101,3 +101,19 @@ def fake_dataset_dir(path, *, synthetic=True, districts=("南山区", "福田区
     geo["population"] = 3000
     geo.to_csv(p / "communities.csv", index=False, encoding="utf-8-sig")
     return p
+
+
+#: The report notebooks' parameters, for stand-in notebooks in batch tests.
+STAND_IN_PARAMS = ('data_dir: str = ""  # d\ndistrict: str = ""  # d\nyear: int = 2024  # y\n'
+                   'lang: str = "zh"  # l\nindicators_path: str = ""  # p\npilot_path: str = ""  # q')
+
+
+def stand_in_notebook(path, body: str, params: str = STAND_IN_PARAMS):
+    """Write a two-cell notebook (tagged parameters cell + ``body``) that batch tests run instead of a report."""
+    import nbformat
+    from nbformat.v4 import new_code_cell, new_notebook
+
+    nb = new_notebook(cells=[new_code_cell(params, metadata={"tags": ["parameters"]}), new_code_cell(body)])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(path))
+    return path

@@ -8,11 +8,10 @@ from pathlib import Path
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 from evalkit.report.batch import build_reports, safe_name
 
-from fake import fake_dataset_dir, fake_table  # noqa: E402  (tests/report on sys.path via rootdir conftest)
+from fake import fake_dataset_dir, fake_table, stand_in_notebook  # noqa: E402  (tests/report on sys.path via rootdir conftest)
 
 HOSTILE = ("南山区", "../../etc", "a/b", "<script>alert(1)</script>", "坏区")
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
@@ -20,17 +19,10 @@ pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 
 def _tiny_notebook(path):
     """Same parameters as the report; raises for the district 坏区; displays escaped HTML."""
-    params = new_code_cell('data_dir: str = ""  # d\ndistrict: str = ""  # d\nyear: int = 2024  # y\n'
-                           'lang: str = "zh"  # l\nindicators_path: str = ""  # p',
-                           metadata={"tags": ["parameters"]})
-    body = new_code_cell('import html\nfrom IPython.display import HTML, display\n'
-                         'assert isinstance(district, str)\n'
-                         'if district == "坏区":\n    raise RuntimeError("deliberate failure for the test")\n'
-                         'display(HTML("<h1>" + html.escape(district) + " 报告</h1>"))')
-    nb = new_notebook(cells=[params, body])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, str(path))
-    return path
+    return stand_in_notebook(path, 'import html\nfrom IPython.display import HTML, display\n'
+                                   'assert isinstance(district, str)\n'
+                                   'if district == "坏区":\n    raise RuntimeError("deliberate failure for the test")\n'
+                                   'display(HTML("<h1>" + html.escape(district) + " 报告</h1>"))')
 
 
 def test_batch_failure_isolated_and_names_contained(tmp_path):

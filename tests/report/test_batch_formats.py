@@ -5,11 +5,10 @@ import json
 import nbformat
 import pandas as pd
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 from evalkit.report.batch import build_reports
 
-from fake import fake_dataset_dir, fake_table  # noqa: E402  (tests/report on sys.path via conftest)
+from fake import fake_dataset_dir, fake_table, stand_in_notebook  # noqa: E402  (tests/report on sys.path via conftest)
 
 pytestmark = [pytest.mark.notebook, pytest.mark.slow]
 CODE = "010105"
@@ -17,16 +16,9 @@ CODE = "010105"
 
 def _typed_notebook(path):
     """Records the district parameter's type and value in its output; shows it as escaped HTML."""
-    params = new_code_cell('data_dir: str = ""  # d\ndistrict: str = ""  # d\nyear: int = 2024  # y\n'
-                           'lang: str = "zh"  # l\nindicators_path: str = ""  # p\npilot_path: str = ""  # q',
-                           metadata={"tags": ["parameters"]})
-    body = new_code_cell('import html\nfrom IPython.display import HTML, display\n'
-                         'print(type(district).__name__, repr(district))\n'
-                         'display(HTML("<h1>" + html.escape(district) + " 报告</h1>"))')
-    nb = new_notebook(cells=[params, body])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, str(path))
-    return path
+    return stand_in_notebook(path, 'import html\nfrom IPython.display import HTML, display\n'
+                                   'print(type(district).__name__, repr(district))\n'
+                                   'display(HTML("<h1>" + html.escape(district) + " 报告</h1>"))')
 
 
 def _margin_texts(pdf_page_box):

@@ -10,15 +10,14 @@ import json
 import shutil
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 from evalkit.exceptions import ValidationError
 from evalkit.io import load
 from evalkit.io.validate import MAX_LISTED, split_by_district
 from evalkit.report.batch import build_reports, safe_name
+from fake import stand_in_notebook  # tests/report is on sys.path (conftest)
 
 SAMPLE = Path(__file__).parents[2] / "data" / "sample"
 BAD, VIA = "北山区", "西湖区"
@@ -53,10 +52,7 @@ def _nb(path: Path, district: bool) -> Path:
            'year: int = 2024\nlang: str = "zh"\nindicators_path: str = ""\npilot_path: str = ""')
     body = ('from IPython.display import HTML, display\n'
             f'display(HTML("<h1>" + {"district" if district else repr("全市")} + "</h1>"))')
-    nb = new_notebook(cells=[new_code_cell(src, metadata={"tags": ["parameters"]}), new_code_cell(body)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, str(path))
-    return path
+    return stand_in_notebook(path, body, src)
 
 
 def test_split_by_district_uses_every_row(tmp_path):

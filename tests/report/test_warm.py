@@ -10,12 +10,11 @@ import re
 
 import nbformat
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook
 
 from evalkit.exceptions import ParameterError
 from evalkit.report.batch import build_reports, safe_name
 
-from fake import fake_dataset_dir, fake_table  # noqa: E402
+from fake import fake_dataset_dir, fake_table, stand_in_notebook  # noqa: E402
 
 pytestmark = [pytest.mark.notebook]
 
@@ -24,10 +23,7 @@ _PARAMS = ('data_dir: str = ""  # d\ndistrict: str = ""  # d\nyear: int = 2024  
 
 
 def _nb(path, body: str):
-    nb = new_notebook(cells=[new_code_cell(_PARAMS, metadata={"tags": ["parameters"]}), new_code_cell(body)])
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nbformat.write(nb, str(path))
-    return path
+    return stand_in_notebook(path, body, _PARAMS)
 
 
 def _manifest(out):
