@@ -9,6 +9,7 @@ printed in Chinese and English without a traceback; exit status 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 DESCRIPTION = """\
@@ -210,14 +211,32 @@ def _validate(args) -> int:
 
 
 def _indicators(args) -> int:
-    from evalkit.families import indicators, tables_needed
-    from evalkit.families.output import summary_text, write_table
-    from evalkit.io import load
+    pending = None
+    if os.environ.get("EVALKIT_DIRECT", "1") != "0":
+        # start checking large canonical Parquet ledgers in DuckDB now, while pandas is
+        # imported; when they pass they stay on disk (see evalkit.io.direct)
+        from evalkit.io.direct import DirectOpen
 
-    # read only the tables the requested families / indicators need
-    ds = load(args.data, tables=tables_needed(args.family, args.indicator))
-    if args.validate:
-        _refuse_invalid(ds)
+        pending = DirectOpen(args.data, validate=args.validate)
+    try:
+        from evalkit.families import indicators, tables_needed
+        from evalkit.families.output import summary_text, write_table
+        from evalkit.io import load
+
+        # read only the tables the requested families / indicators need
+        needed = tables_needed(args.family, args.indicator)
+    except BaseException:
+        if pending is not None:
+            pending.want(())
+        raise
+    ds = None
+    if pending is not None:
+        pending.want(needed)
+        ds = pending.result()
+    if ds is None:
+        ds = load(args.data, tables=needed)
+        if args.validate:
+            _refuse_invalid(ds)
     table = indicators(
         ds, year=args.year, level=tuple(args.level or ["community"]), families=args.family,
         roles=args.role, min_n=args.min_n, as_of=args.as_of, indicators=args.indicator,

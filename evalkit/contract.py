@@ -337,6 +337,21 @@ def normalise_header(h: object) -> str:
     return s.lower()
 
 
+#: Data file endings read, in order of preference, and the one workbook holding a
+#: sheet per table (see :func:`evalkit.io.read.find_sources`).
+FILE_EXTENSIONS = (".csv", ".xlsx", ".xls", ".parquet")
+WORKBOOK = "dataset.xlsx"
+
+
+def table_for_name(name: str) -> str | None:
+    """The table a file stem or sheet name stands for (canonical, zh or alias)."""
+    key = normalise_header(name)
+    for t in TABLES.values():
+        if key in {normalise_header(n) for n in (t.name, t.zh, *t.aliases)}:
+            return t.name
+    return None
+
+
 def code_map(column: Column) -> dict[str, str]:
     """Map every accepted label of a code column (canonical codes too) to the code."""
     assert column.codes is not None

@@ -1,9 +1,12 @@
 """The aggregate stage: record-level sums with DuckDB.
 
-Families hand their tables (pandas frames of the Dataset) and one SQL query
-to :func:`query`; DuckDB reads the frames in place through Arrow and returns
-a small pandas frame (one row per community, period and category).  The
-queries use the SQL subset that Spark SQL also accepts where possible.
+Families hand their tables and one SQL query to :func:`query`; DuckDB reads
+them in place and returns a small pandas frame (one row per community, period
+and category).  A table is what :func:`table` gives: the Dataset's pandas
+frame (read through Arrow), or -- for a large table left in its canonical
+Parquet file (:mod:`evalkit.io.direct`) -- a projection of that file, which
+DuckDB scans directly.  The queries use the SQL subset that Spark SQL also
+accepts where possible.
 
 Results that several indicators or years share are cached per table object
 (:func:`cached`), so ``outcome_panel`` over ten years aggregates the ledger once.
@@ -11,37 +14,73 @@ Results that several indicators or years share are cached per table object
 
 from __future__ import annotations
 
-import threading
 import weakref
+from dataclasses import dataclass
 
-_LOCAL = threading.local()
+from evalkit.io.direct import connection
+
 _CACHE: dict[tuple, tuple] = {}
 
 
-def connection():
-    """A DuckDB connection for this thread (created once, in memory)."""
-    con = getattr(_LOCAL, "con", None)
-    if con is None:
-        import duckdb
+@dataclass(frozen=True)
+class _Scan:
+    """A table as SQL (the projection of a file)."""
 
-        con = duckdb.connect(":memory:")
-        _LOCAL.con = con
-    return con
+    sql: str
+
+
+def table(ds, name: str, columns):
+    """Table ``name`` of ``ds`` restricted to ``columns``, as :func:`query` reads it."""
+    ft = ds.files.get(name)
+    if ft is not None:
+        return _Scan(ft.select(columns))
+    return ds[name][list(columns)]
+
+
+def identity(ds, name: str):
+    """The object that stands for table ``name`` in :func:`cached` (its file or its frame)."""
+    return ds.files.get(name) or ds[name]
+
+
+def extremes(ds, name: str, columns) -> dict:
+    """``{column: (min, max)}`` of date columns of a table, as Timestamps (None when empty)."""
+    import pandas as pd
+
+    def ts(v):
+        return None if v is None or pd.isna(v) else pd.Timestamp(v).as_unit("s")
+
+    def run():
+        if name in ds.files:
+            cols = ", ".join(f'min("{c}"), max("{c}")' for c in columns)
+            row = connection().execute(f"SELECT {cols} FROM ({ds.files[name].select(columns)})").fetchall()[0]
+            return {c: (ts(row[2 * i]), ts(row[2 * i + 1])) for i, c in enumerate(columns)}
+        df = ds[name]
+        return {c: (ts(df[c].min()), ts(df[c].max())) for c in columns}
+
+    columns = tuple(columns)
+    return cached(f"extremes.{columns}", identity(ds, name), run)
 
 
 def query(sql: str, params: list | dict | None = None, **frames):
-    """Run ``sql`` with each keyword frame registered as a view of that name.
+    """Run ``sql`` with each keyword table (a frame, or :func:`table`'s file projection)
+    visible under that name.
 
-    Returns a pandas DataFrame.  The views are unregistered afterwards.
+    Returns a pandas DataFrame.  The names are dropped afterwards.
     """
     con = connection()
     for name, df in frames.items():
-        con.register(name, df)
+        if isinstance(df, _Scan):
+            con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {df.sql}')
+        else:
+            con.register(name, df)
     try:
         return con.execute(sql, params or []).df()
     finally:
-        for name in frames:
-            con.unregister(name)
+        for name, df in frames.items():
+            if isinstance(df, _Scan):
+                con.execute(f'DROP VIEW IF EXISTS "{name}"')
+            else:
+                con.unregister(name)
 
 
 def cached(key: str, frame, fn):

@@ -121,17 +121,18 @@ class Coverage:
     as_of: pd.Timestamp | None
 
     @classmethod
-    def of(cls, df: pd.DataFrame, first_col: str, date_cols: tuple[str, ...],
+    def of(cls, ds, table: str, first_col: str, date_cols: tuple[str, ...],
            as_of: pd.Timestamp | None) -> "Coverage":
-        """Coverage of ``df``: first date of ``first_col``; as-of = ``as_of`` or the latest date
+        """Coverage of a table: first date of ``first_col``; as-of = ``as_of`` or the latest date
         of any of ``date_cols``."""
-        first = df[first_col].min() if len(df) else None
-        if first is None or pd.isna(first):
+        from evalkit.families import _aggregate as agg
+
+        ext = agg.extremes(ds, table, dict.fromkeys((first_col, *date_cols)))
+        first = ext[first_col][0]
+        if first is None:
             return cls(None, as_of)
         if as_of is None:
-            latest = [df[c].max() for c in date_cols if c in df.columns]
-            latest = [d for d in latest if not pd.isna(d)]
-            as_of = max(latest)
+            as_of = max(ext[c][1] for c in date_cols if ext[c][1] is not None)
         return cls(pd.Timestamp(first), pd.Timestamp(as_of))
 
     def state(self, start: pd.Timestamp, end: pd.Timestamp) -> tuple[bool, pd.Timestamp | None, str | None]:

@@ -76,7 +76,7 @@ CATEGORIES = tuple(DISPUTE_CATEGORIES)
 # --- aggregate ------------------------------------------------------------------
 
 
-def _monthly(dis: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
+def _monthly(ds, as_of: pd.Timestamp) -> pd.DataFrame:
     """Cases per community and calendar month, every year up to the as-of date (cached)."""
     def run():
         return agg.query(
@@ -84,12 +84,12 @@ def _monthly(dis: pd.DataFrame, as_of: pd.Timestamp) -> pd.DataFrame:
             SELECT community_id, CAST(year(reported_on) AS INTEGER) AS y,
                    CAST(month(reported_on) AS INTEGER) AS m, COUNT(*) AS cases
             FROM d WHERE reported_on <= ? GROUP BY 1, 2, 3
-            """, [as_of.to_pydatetime()], d=dis[["community_id", "reported_on"]],
+            """, [as_of.to_pydatetime()], d=agg.table(ds, "disputes", ["community_id", "reported_on"]),
         ).astype({"community_id": "str", "y": "int64", "m": "int64", "cases": "float64"})
-    return agg.cached(f"disputes.monthly.{as_of}", dis, run)
+    return agg.cached(f"disputes.monthly.{as_of}", agg.identity(ds, "disputes"), run)
 
 
-def _yearly_by_category(dis: pd.DataFrame, start, end) -> pd.DataFrame:
+def _yearly_by_category(ds, start, end) -> pd.DataFrame:
     """Cases, resolved-by-end and escalated cases per community and category in [start, end]."""
     return agg.query(
         """
@@ -99,12 +99,12 @@ def _yearly_by_category(dis: pd.DataFrame, start, end) -> pd.DataFrame:
         FROM d WHERE reported_on >= ? AND reported_on <= ? GROUP BY 1, 2
         """,
         [end.to_pydatetime(), start.to_pydatetime(), end.to_pydatetime()],
-        d=dis[["community_id", "category", "status", "resolved_on", "reported_on"]],
+        d=agg.table(ds, "disputes", ["community_id", "category", "status", "resolved_on", "reported_on"]),
     ).astype({"community_id": "str", "category": "str", "cases": "float64",
               "resolved": "float64", "escalated": "float64"})
 
 
-def _times(dis: pd.DataFrame, start, end, as_of) -> pd.DataFrame:
+def _times(ds, start, end, as_of) -> pd.DataFrame:
     """Per case of [start, end]: days to its outcome and the outcome.
 
     event 1 = resolved (by the as-of date), 2 = escalated or unresolved (competing;
@@ -123,7 +123,7 @@ def _times(dis: pd.DataFrame, start, end, as_of) -> pd.DataFrame:
         FROM d WHERE reported_on >= ? AND reported_on <= ?
         """,
         [a, a, a, start.to_pydatetime(), end.to_pydatetime()],
-        d=dis[["community_id", "status", "resolved_on", "reported_on"]],
+        d=agg.table(ds, "disputes", ["community_id", "status", "resolved_on", "reported_on"]),
     ).astype({"community_id": "str", "days": "float64", "event": "int64"})
 
 
@@ -133,17 +133,16 @@ def _times(dis: pd.DataFrame, start, end, as_of) -> pd.DataFrame:
 def compute(ctx) -> pd.DataFrame:
     """Every disputes indicator that ``ctx`` wants, at every level of ``ctx.levels``."""
     ds, year = ctx.ds, ctx.year
-    dis = ds["disputes"]
-    cov = Coverage.of(dis, "reported_on", ("reported_on", "resolved_on"), ctx.as_of)
+    cov = Coverage.of(ds, "disputes", "reported_on", ("reported_on", "resolved_on"), ctx.as_of)
     as_of = cov.as_of if cov.as_of is not None else pd.Timestamp(year, 12, 31)
-    monthly = _monthly(dis, as_of)
+    monthly = _monthly(ds, as_of)
     parts = []
     if any(ctx.wants(i) for i in ("dispute_count", "dispute_rate", "dispute_rate_change")):
         parts.append(_rates(ctx, cov, monthly))
     if any(ctx.wants(i) for i in ("dispute_share", "dispute_resolution_rate", "dispute_escalation_rate")):
-        parts.append(_ledger_shares(ctx, cov, dis))
+        parts.append(_ledger_shares(ctx, cov))
     if ctx.wants("dispute_resolved_30d") or ctx.wants("dispute_median_days"):
-        parts.append(_resolution_times(ctx, cov, dis))
+        parts.append(_resolution_times(ctx, cov))
     if ctx.wants("dispute_trend_irr") or ctx.wants("dispute_trend_mk"):
         parts.append(_trends(ctx, cov, monthly))
     parts = [p for p in parts if len(p)]
@@ -236,11 +235,11 @@ def _monthly_rates(ctx, cov, monthly):
     return o
 
 
-def _ledger_shares(ctx, cov, dis):
+def _ledger_shares(ctx, cov):
     year = ctx.year
     ok, end, note = cov.year(year)
     start = pd.Timestamp(year, 1, 1)
-    c = _yearly_by_category(dis, start, end if ok else pd.Timestamp(year, 12, 31))
+    c = _yearly_by_category(ctx.ds, start, end if ok else pd.Timestamp(year, 12, 31))
     c = c.loc[c["category"].isin(CATEGORIES)]
     f = grid(ctx.ds, category=CATEGORIES).merge(c, on=["community_id", "category"], how="left")
     f = f.fillna({"cases": 0.0, "resolved": 0.0, "escalated": 0.0})
@@ -286,7 +285,7 @@ def _all_blank(skeleton, wanted):
     return pd.concat([blank(rows(i, skeleton), np.ones(len(skeleton), bool)) for i in wanted])
 
 
-def _resolution_times(ctx, cov, dis):
+def _resolution_times(ctx, cov):
     year = ctx.year
     ok, end, note = cov.year(year)
     wanted = [i for i in ("dispute_resolved_30d", "dispute_median_days") if ctx.wants(i)]
@@ -295,7 +294,7 @@ def _resolution_times(ctx, cov, dis):
         return _all_blank(skeleton, wanted)
     from evalkit.stats.survival import cumulative_incidence
 
-    t = _times(dis, pd.Timestamp(year, 1, 1), end, cov.as_of)
+    t = _times(ctx.ds, pd.Timestamp(year, 1, 1), end, cov.as_of)
     st = _stacked(ctx, t)
     st["unit_key"] = _unit_key(st)
     with np.errstate(all="ignore"):  # log(-log) limits of a curve at 0 or 1 are handled downstream

@@ -68,7 +68,39 @@ def write_table(df, path) -> Path:
 
 
 def csv_bytes(df) -> bytes:
-    """The table as CSV bytes (BOM, ``\\n``, empty missing, true/false, ≤ 10 significant digits)."""
+    """The table as CSV bytes (BOM, ``\\n``, empty missing, true/false, ≤ 10 significant digits).
+
+    Notes
+    -----
+    Each column becomes a list of cells at once (floats by ``"%.10g" %``) and
+    :mod:`csv` writes the rows: the bytes of ``DataFrame.to_csv(na_rep="",
+    float_format="%.10g", lineterminator="\\n")`` with booleans as true/false,
+    several times faster (a test holds the two equal).
+    """
+    import csv
+
+    import pandas as pd
+
+    cells = []
+    for c in df.columns:
+        s = df[c]
+        dt = s.dtype
+        if dt == bool or str(dt) == "boolean":
+            cells.append(["" if v is pd.NA else ("true" if v else "false") for v in s.tolist()])
+        elif pd.api.types.is_float_dtype(dt):
+            cells.append(["" if v != v else "%.10g" % v for v in s.to_numpy(dtype="float64").tolist()])
+        else:
+            v = s.astype(object).where(s.notna(), None).tolist()
+            cells.append(["" if x is None else str(x) for x in v])
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\n")
+    w.writerow([str(c) for c in df.columns])
+    w.writerows(zip(*cells))
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def _csv_bytes_pandas(df) -> bytes:
+    """Reference for :func:`csv_bytes` (pandas' writer); used by the tests."""
     out = df.copy()
     for c in out.columns:
         dt = out[c].dtype

@@ -60,7 +60,7 @@ CATALOG = [
 ]
 
 
-def _per_community(vol, hrs, year, start, end, prev_end):
+def _per_community(ds, year, start, end, prev_end):
     """Registered, active, party-active, previous-year active and retained volunteers per community.
 
     Registered in [start, end]: registered_on <= end and (left_on empty or >= start);
@@ -90,12 +90,13 @@ def _per_community(vol, hrs, year, start, end, prev_end):
                    AS retained
         FROM v2 LEFT JOIN a ON v2.volunteer_id = a.volunteer_id
         GROUP BY 1
-        """, prm, v=vol[["community_id", "volunteer_id", "party_member", "registered_on", "left_on"]],
-        h=hrs[["volunteer_id", "served_on"]],
+        """, prm, v=agg.table(ds, "volunteers", ["community_id", "volunteer_id", "party_member", "registered_on",
+                                                 "left_on"]),
+        h=agg.table(ds, "volunteer_hours", ["volunteer_id", "served_on"]),
     ).astype({"community_id": "str"})
 
 
-def _hours(vol, hrs, start, end):
+def _hours(ds, start, end):
     """Hours and records per community and service type in [start, end]."""
     return agg.query(
         """
@@ -105,21 +106,22 @@ def _hours(vol, hrs, start, end):
         WHERE h.served_on >= ? AND h.served_on <= ?
         GROUP BY 1, 2
         """, [start.to_pydatetime(), end.to_pydatetime()],
-        v=vol[["community_id", "volunteer_id"]], h=hrs[["volunteer_id", "served_on", "hours", "service_type"]],
+        v=agg.table(ds, "volunteers", ["community_id", "volunteer_id"]),
+        h=agg.table(ds, "volunteer_hours", ["volunteer_id", "served_on", "hours", "service_type"]),
     ).astype({"community_id": "str", "category": "str", "hours": "float64", "records": "float64"})
 
 
 def compute(ctx) -> pd.DataFrame:
     """Every volunteers indicator that ``ctx`` wants, at every level of ``ctx.levels``."""
     ds, year = ctx.ds, ctx.year
-    vol, hrs = ds["volunteers"], ds["volunteer_hours"]
     as_of = ctx.as_of
+    ext = {**agg.extremes(ds, "volunteers", ["registered_on", "left_on"]),
+           **agg.extremes(ds, "volunteer_hours", ["served_on"])}
     if as_of is None:
-        dates = [vol["registered_on"].max(), vol["left_on"].max(), hrs["served_on"].max()]
-        dates = [d for d in dates if not pd.isna(d)]
+        dates = [ext[c][1] for c in ("registered_on", "left_on", "served_on") if ext[c][1] is not None]
         as_of = max(dates) if dates else pd.Timestamp(year, 12, 31)
-    cov_reg = Coverage.of(vol, "registered_on", (), pd.Timestamp(as_of))
-    cov_act = Coverage.of(hrs, "served_on", (), pd.Timestamp(as_of))
+    cov_reg = Coverage.of(ds, "volunteers", "registered_on", (), pd.Timestamp(as_of))
+    cov_act = Coverage.of(ds, "volunteer_hours", "served_on", (), pd.Timestamp(as_of))
     ok_r, end_r, note_r = cov_reg.year(year)
     ok_a, end_a, note_a = cov_act.year(year)
     ok_p, end_p, _ = cov_act.year(year - 1)
@@ -128,8 +130,8 @@ def compute(ctx) -> pd.DataFrame:
     end_h = end_a if ok_a else pd.Timestamp(year, 12, 31)
     prev_end = pd.Timestamp(year - 1, 12, 31)
 
-    c = _per_community(vol, hrs, year, start, min(end, end_h), prev_end)
-    hb = _hours(vol, hrs, start, end_h)
+    c = _per_community(ds, year, start, min(end, end_h), prev_end)
+    hb = _hours(ds, start, end_h)
     tot_h = hb.groupby("community_id", as_index=False)[["hours", "records"]].sum()
     f = grid(ctx.ds).merge(c, on="community_id", how="left").merge(tot_h, on="community_id", how="left")
     cols = ["registered", "active", "party_active", "active_prev", "retained", "hours", "records"]

@@ -67,6 +67,10 @@ class Dataset:
     personal_columns
         Table name -> identifier columns whose values were personal data and
         were replaced by keyed hashes (validation never prints their values).
+    files
+        Table name -> :class:`evalkit.io.direct.FileTable` for a large table left
+        in its canonical Parquet file (a Dataset from
+        :func:`evalkit.io.direct.open_direct`); ``ds[name]`` loads it on first use.
     """
 
     path: Path
@@ -78,17 +82,21 @@ class Dataset:
     source_columns: dict[str, list[str]] = field(default_factory=dict)
     parse_failures: dict[str, "pd.DataFrame"] = field(default_factory=dict)
     personal_columns: dict[str, list[str]] = field(default_factory=dict)
+    files: dict = field(default_factory=dict)
 
     def __contains__(self, name: str) -> bool:
-        return name in self.tables
+        return self.has(name)
 
     def __repr__(self) -> str:
         # one line: the dataclass default prints every table in full and every warning
-        parts = ", ".join(f"{t}: {len(df):,}" for t, df in self.tables.items())
+        parts = ", ".join([f"{t}: {len(df):,}" for t, df in self.tables.items()]
+                          + [f"{t}: file" for t in self.files if t not in self.tables])
         return (f"Dataset({str(self.path)!r}, rows {{{parts}}}, {len(self.warnings)} warning(s); "
                 f"see .tables, .warnings, .validate())")
 
     def __getitem__(self, name: str) -> "pd.DataFrame":
+        if name not in self.tables and name in self.files:
+            self._materialise(name)
         try:
             return self.tables[name]
         except KeyError:
@@ -103,7 +111,16 @@ class Dataset:
             ) from None
 
     def has(self, name: str) -> bool:
-        return name in self.tables
+        return name in self.tables or name in self.files
+
+    def _materialise(self, name: str) -> None:
+        """Load a table left in its file (see ``files``) the usual way."""
+        from evalkit.contract import TABLES
+        from evalkit.io._load import load
+
+        tables = {**self.tables, name: load(self.path, tables=[name]).tables[name]}
+        self.tables.clear()  # in place, in the contract's order (as load gives it)
+        self.tables.update((n, tables[n]) for n in TABLES if n in tables)
 
     @property
     def synthetic(self) -> bool:
@@ -117,6 +134,8 @@ class Dataset:
         """Check every rule of the contract; see :func:`evalkit.io.validate.validate`."""
         from evalkit.io.validate import validate
 
+        for name in self.files:  # validation reads every row
+            self[name]
         return validate(self)
 
 

@@ -18,13 +18,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evalkit.contract import TABLES, Table, header_map, normalise_header
+from evalkit.contract import FILE_EXTENSIONS, TABLES, Table, header_map, normalise_header, table_for_name
+from evalkit.contract import WORKBOOK as CONTRACT_WORKBOOK
 from evalkit.exceptions import ReadError
 
-#: File endings read, in order of preference.
-EXTENSIONS = (".csv", ".xlsx", ".xls", ".parquet")
-#: The workbook holding one sheet per table.
-WORKBOOK = "dataset.xlsx"
+#: File endings read, in order of preference; the workbook holding one sheet per table.
+EXTENSIONS, WORKBOOK = FILE_EXTENSIONS, CONTRACT_WORKBOOK
 #: How many rows from the top are searched for the header row.
 HEADER_SEARCH_ROWS = 10
 _BOM = b"\xef\xbb\xbf"
@@ -40,15 +39,6 @@ class Source:
 
     def __str__(self) -> str:
         return f"{self.path.name}[{self.sheet}]" if self.sheet else self.path.name
-
-
-def table_for_name(name: str) -> str | None:
-    """The table a file stem or sheet name stands for (canonical, zh or alias)."""
-    key = normalise_header(name)
-    for t in TABLES.values():
-        if key in {normalise_header(n) for n in (t.name, t.zh, *t.aliases)}:
-            return t.name
-    return None
 
 
 def detect_encoding(data: bytes) -> str:

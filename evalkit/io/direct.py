@@ -1,0 +1,429 @@
+"""Direct scans: the large ledgers read by DuckDB from canonical Parquet files.
+
+The loader (:func:`evalkit.io.load`) turns any accepted file into typed pandas
+tables: it maps headers and code labels, strips text, parses dates, guards
+personal data and records what it could not read.  For the three large
+record tables (``disputes``, ``volunteers``, ``volunteer_hours``) of a dataset
+that already *is* canonical -- Parquet with the contract's column names and
+physical types, canonical codes, stripped text -- all of that work is the
+identity.  :func:`open_direct` proves that in SQL, one aggregate query per
+table over the files, and then leaves those tables on disk: the indicator
+families aggregate them with DuckDB straight from the files
+(:class:`FileTable`), and only the small tables go through the loader.
+
+The proof covers everything the loader would change and every validation rule
+of those tables, so the direct Dataset gives the same indicators as
+``load`` + ``validate``.  Whenever any check fails (or a file is not Parquet,
+or has other headers or types), :func:`open_direct` returns None and the caller
+uses the loader, which then reports the problems with their rows.  A check
+may be stricter than the rule it stands for (it only costs that fallback),
+never looser.
+
+This module imports neither pandas nor pyarrow at import time.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from evalkit.contract import ID_CARD_PATTERN, MOBILE_PATTERN, TABLES, Column
+
+__all__ = ["DEFERRABLE", "DirectOpen", "FileTable", "connection", "open_direct", "problems"]
+
+#: Tables that may stay on disk (the large record tables).
+DEFERRABLE = ("disputes", "volunteers", "volunteer_hours")
+
+_LOCAL = threading.local()
+
+# Unicode whitespace as Arrow's utf8_trim_whitespace strips it (RE2's \s is ASCII only).
+_WS = r"[\s\x0B\x{85}\p{Z}]"
+
+
+def connection():
+    """A DuckDB connection for this thread (created once, in memory)."""
+    con = getattr(_LOCAL, "con", None)
+    if con is None:
+        import duckdb
+
+        con = duckdb.connect(":memory:")
+        _LOCAL.con = con
+    return con
+
+
+def _lit(text: str) -> str:
+    """A SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+_SQL_TYPE = {"date": "DATE", "int": "BIGINT", "number": "DOUBLE", "bool": "BOOLEAN",
+             "text": "VARCHAR", "code": "VARCHAR"}
+
+
+@dataclass(eq=False)
+class FileTable:
+    """A contract table left in its canonical Parquet file.
+
+    ``columns`` are the contract columns the file has; ``checked`` the columns
+    proven to read as the loader would read them (:meth:`select` refuses any
+    other).  :meth:`select` gives the SQL of a projection with the loader's
+    types and defaults, so a query over it sees what it would see over the
+    loaded DataFrame.
+    """
+
+    table: str
+    path: str
+    columns: tuple[str, ...]
+    checked: frozenset[str] = frozenset()
+
+    def expr(self, name: str) -> str:
+        """The SQL expression of contract column ``name`` (typed as the loader types it)."""
+        col = TABLES[self.table].column(name)
+        typ = _SQL_TYPE[col.type]
+        if name not in self.columns:
+            if col.default is not None:
+                return f"CAST({_lit(col.default) if isinstance(col.default, str) else col.default} AS {typ})"
+            return f"CAST(NULL AS {typ})"
+        q = _ident(name)
+        if col.type == "number":  # NaN is missing in the loaded table
+            return f"CASE WHEN isnan(CAST({q} AS DOUBLE)) THEN NULL ELSE CAST({q} AS DOUBLE) END"
+        if col.default is not None and not col.required:
+            return f"COALESCE(CAST({q} AS {typ}), CAST({col.default} AS {typ}))"
+        return f"CAST({q} AS {typ})"
+
+    def select(self, columns) -> str:
+        """``SELECT <columns> FROM read_parquet(<file>)``.
+
+        Raises
+        ------
+        ValueError
+            A column present in the file but not proven clean (a programming
+            error: the family must read the loaded table instead).
+        """
+        unchecked = [c for c in columns if c in self.columns and c not in self.checked]
+        if unchecked:
+            raise ValueError(f"{self.table}: columns {unchecked} were not checked for a direct scan")
+        cols = ", ".join(f"{self.expr(c)} AS {_ident(c)}" for c in columns)
+        return f"SELECT {cols} FROM read_parquet({_lit(self.path)})"
+
+
+# --- eligibility ---------------------------------------------------------------------
+
+
+_INTS = {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "UTINYINT", "USMALLINT", "UINTEGER", "UBIGINT"}
+_PHYSICAL = {"date": {"DATE"}, "int": _INTS, "number": _INTS | {"FLOAT", "DOUBLE"},
+             "bool": {"BOOLEAN"}, "text": {"VARCHAR"}, "code": {"VARCHAR"}}
+
+
+def file_table(path: Path, name: str) -> FileTable | None:
+    """The FileTable of ``path`` when its schema is canonical, else None.
+
+    Canonical: every header is a contract column name (no alias, no unknown or
+    personal header, no duplicate), every required column is present, and each
+    column has its type's physical type (DATE, integer, number, BOOLEAN, VARCHAR).
+    """
+    import duckdb
+
+    table = TABLES[name]
+    try:
+        schema = connection().execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(Path(path).resolve())})").fetchall()
+    except duckdb.Error:
+        return None
+    names = [r[0] for r in schema]
+    if len(set(names)) != len(names) or any(n not in table.column_names for n in names):
+        return None
+    if any(c.required and c.name not in names for c in table.columns):
+        return None
+    if not all(typ in _PHYSICAL[table.column(n).type] for n, typ, *_ in schema):
+        return None
+    return FileTable(name, str(Path(path).resolve()), tuple(c for c in table.column_names if c in names))
+
+
+# --- the proof -----------------------------------------------------------------------
+
+
+def _text_check(q: str) -> str:
+    """Flag a text value the loader would change: empty, surrounded by whitespace, or an
+    ID-card or mobile number (hashed or dropped).
+
+    Most identifiers start and end with an ASCII letter or digit and are not 11-18
+    characters of digits: they pass on two byte comparisons.  The rest get the
+    exact tests (a non-ASCII value of that length is flagged too: Python's \\d,
+    which the loader uses there, also takes full-width digits).
+    """
+    def alnum(c):
+        return f"(({c} >= '0' AND {c} < ':') OR ({c} >= 'A' AND {c} < '[') OR ({c} >= 'a' AND {c} < '{{'))"
+
+    # the first character by comparisons (Parquet statistics often settle them for the
+    # whole file), the last by an anchored regex (cheaper than right(x, 1))
+    suspect = (f"NOT {alnum(q)} OR regexp_matches({q}, '[^0-9A-Za-z]$') "
+               f"OR ({q} >= '1' AND {q} < ':' AND strlen({q}) BETWEEN 11 AND 72)")
+    exact = (f"{q} = '' OR regexp_matches({q}, '^{_WS}|{_WS}$') "
+             f"OR (length({q}) BETWEEN 11 AND 18 AND (strlen({q}) <> length({q}) "
+             f"OR regexp_full_match({q}, {_lit(ID_CARD_PATTERN.strip('^$'))}) "
+             f"OR regexp_full_match({q}, {_lit(MOBILE_PATTERN.strip('^$'))})))")
+    return f"CASE WHEN {suspect} THEN {exact} ELSE FALSE END"
+
+
+def _referenced(table: str) -> set[str]:
+    """Columns of ``table`` that a foreign key of another table points at."""
+    return {fk.ref_column for t in TABLES.values() for fk in t.foreign_keys if fk.table == table}
+
+
+def _unchecked_without_validation(ft: FileTable) -> set[str]:
+    """Columns :func:`_table_queries` leaves unchecked when not validating: the table's
+    own key when nothing points at it (a case or record number no indicator reads;
+    the loader's guard still covers it whenever the table is loaded)."""
+    key = set(TABLES[ft.table].key)
+    return key - _referenced(ft.table) - {fk.column for fk in TABLES[ft.table].foreign_keys}
+
+
+def _column_checks(ft: FileTable, col: Column, validate: bool) -> list[str]:
+    """SQL conditions that flag a row the loader would change (or, with ``validate``,
+    a row validation would report)."""
+    if col.name not in ft.columns:
+        return []
+    q = _ident(col.name)
+    out = []
+    if validate and col.required:
+        out.append(f"{q} IS NULL" + (f" OR isnan(CAST({q} AS DOUBLE))" if col.type == "number" else ""))
+    fk = {f.column for f in TABLES[ft.table].foreign_keys}
+    if col.type == "text" and col.name not in fk:
+        # a foreign-key column is checked by its key: it must equal a value that is clean
+        out.append(_text_check(q))
+    if col.type == "code":  # also flags "", whitespace and labels: only exact codes pass
+        out.append(f"{q} NOT IN ({', '.join(_lit(c) for c in col.codes)})")
+    if col.type in ("int", "number"):
+        v = f"CAST({q} AS DOUBLE)"
+        out.append(f"isinf({v}) OR abs({v}) >= 1e10")  # inf; a number that may be an ID or phone
+        if validate and col.minimum is not None:
+            out.append(f"{v} {'<=' if col.exclusive_min else '<'} {col.minimum}")
+        if validate and col.maximum is not None:
+            out.append(f"{v} > {col.maximum}")
+    return out
+
+
+def _table_queries(ft: FileTable, files: dict[str, FileTable], validate: bool = True) -> list[str]:
+    """Queries counting the flagged rows of a table (all 0 = clean), except the
+    foreign key to ``communities`` (:func:`_community_query`).
+
+    Without ``validate`` only what the loader would change is checked (codes,
+    text, personal numbers, foreign-key values), not the contract's rules
+    (required values, ranges, unique keys, date order); see
+    :func:`_unchecked_without_validation` for the columns left out.
+    """
+    table = TABLES[ft.table]
+    skip = set() if validate else _unchecked_without_validation(ft)
+    conds = [c for col in table.columns if col.name not in skip for c in _column_checks(ft, col, validate)]
+    if validate and ft.table == "disputes":
+        conds.append('"resolved_on" < "reported_on"')
+        conds.append("\"status\" = 'resolved' AND \"resolved_on\" IS NULL")
+    if validate and ft.table == "volunteers" and "left_on" in ft.columns:
+        conds.append('"left_on" < "registered_on"')
+    src = f"read_parquet({_lit(ft.path)})"
+    # a WHERE clause (not an aggregate FILTER): DuckDB prunes row groups on statistics
+    out = [f"SELECT count(*) FROM {src} WHERE {' OR '.join(f'({c})' for c in conds)}"] if conds else []
+    if validate:  # unique key: a hash collision can only flag a clean file (then the loader decides)
+        key = ", ".join(_ident(k) for k in table.key)
+        out.append(f"SELECT count(*) - count(DISTINCT hash({key})) FROM {src}")
+    for fk in table.foreign_keys:
+        if fk.table != "communities":
+            ref = files[fk.table]
+            out.append(f"SELECT count(*) FROM {src} t ANTI JOIN read_parquet({_lit(ref.path)}) r "
+                       f"ON t.{_ident(fk.column)} = r.{_ident(fk.ref_column)}")
+    return out
+
+
+def _community_query(ft: FileTable) -> str | None:
+    for fk in TABLES[ft.table].foreign_keys:
+        if fk.table == "communities":
+            return (f"SELECT count(*) FROM read_parquet({_lit(ft.path)}) t ANTI JOIN __communities r "
+                    f"ON t.{_ident(fk.column)} = r.community_id")
+    return None
+
+
+def _count(sql: str) -> int:
+    return int(connection().execute(sql).fetchall()[0][0] or 0)
+
+
+def problems(files: dict[str, FileTable], community_ids, validate: bool = True) -> int:
+    """How many rows of ``files`` the checks flag (0 = the direct scan equals the loader).
+
+    ``community_ids`` are the loaded register's ids (foreign keys point there).
+    """
+    n = sum(_count(q) for ft in files.values() for q in _table_queries(ft, files, validate))
+    return n + _community_problems(files, community_ids)
+
+
+def _community_problems(files: dict[str, FileTable], community_ids) -> int:
+    import pyarrow as pa
+
+    con = connection()
+    con.register("__communities", pa.table({"community_id": pa.array(community_ids, pa.string())}))
+    try:
+        return sum(_count(q) for ft in files.values() if (q := _community_query(ft)))
+    finally:
+        con.unregister("__communities")
+
+
+# --- the Dataset ----------------------------------------------------------------------
+
+
+def _files(folder: Path) -> dict[str, Path] | None:
+    """Table -> data file in ``folder`` as :func:`evalkit.io.read.find_sources` finds them,
+    without importing pandas; None for a workbook or a table with two files (the loader
+    deals with those)."""
+    from evalkit.contract import FILE_EXTENSIONS, WORKBOOK, table_for_name
+
+    out: dict[str, Path] = {}
+    for p in sorted(folder.iterdir()):
+        if not p.is_file() or p.name.startswith((".", "~$")):
+            continue
+        if p.name.lower() == WORKBOOK:
+            return None
+        ext = next((e for e in FILE_EXTENSIONS if p.name.lower().endswith(e)), None)
+        t = table_for_name(p.name[: -len(ext)]) if ext else None
+        if t is None:
+            continue
+        if t in out:
+            return None
+        out[t] = p
+    return out
+
+
+class DirectOpen:
+    """:func:`open_direct` in two halves, so that the file checks overlap other work.
+
+    Creating it starts a thread that finds the canonical Parquet files of
+    :data:`DEFERRABLE` and runs their checks in DuckDB (which releases the
+    GIL), then imports ``scipy.special`` (the intervals need it).  Meanwhile
+    the caller imports pandas and works out which tables it needs (:meth:`want`);
+    :meth:`result` then loads the small tables, checks the foreign keys to the
+    register and returns the Dataset, or None.  The thread imports no pandas.
+
+    With ``validate=False`` only what the loader would change is checked, not
+    the contract's rules (see :func:`_table_queries`), as for
+    ``load`` without ``validate``.
+    """
+
+    def __init__(self, path, tables=None, *, validate: bool = True):
+        self.folder = Path(path)
+        self.validate = validate
+        self._wanted: set[str] | None = None
+        self._ready = threading.Event()  # set once the tables wanted are known
+        self._checked = threading.Event()  # set once _files is final
+        self._files: dict[str, FileTable] | None = None  # None: not eligible, or a check failed
+        if tables is not None:
+            self.want(tables)
+        self._thread = threading.Thread(target=self._run, name="evalkit-direct", daemon=True)
+        self._thread.start()
+
+    def want(self, tables) -> None:
+        """Say which tables are wanted (when not given to the constructor)."""
+        self._wanted = set(tables) | {"communities"}
+        self._ready.set()
+
+    def _run(self) -> None:
+        try:
+            self._files = self._check()
+        except Exception:  # noqa: BLE001 - any failure here means: use the loader
+            self._files = None
+        finally:
+            self._checked.set()
+        if self._files:
+            try:
+                import scipy.special  # noqa: F401 - warm the import the intervals need
+            except ImportError:  # pragma: no cover - a dependency
+                pass
+
+    def _check(self) -> dict[str, FileTable] | None:
+        if not self.folder.is_dir():
+            return None
+        sources = _files(self.folder)
+        if sources is None:
+            return None
+        files: dict[str, FileTable | None] = {}
+        for name in DEFERRABLE:
+            path = sources.get(name)
+            if path is not None:
+                files[name] = file_table(path, name) if path.suffix.lower() == ".parquet" else None
+        found = {n: f for n, f in files.items() if f is not None}
+        clean: dict[str, bool] = {}
+        # check without waiting for the list of tables wanted (it comes once pandas is
+        # imported); a table known to be unwanted by then is skipped
+        for name, ft in found.items():
+            if self._ready.is_set() and name not in self._wanted:
+                continue
+            if any(fk.table not in ("communities", *found) for fk in TABLES[name].foreign_keys):
+                clean[name] = False
+                continue
+            clean[name] = not any(_count(q) for q in _table_queries(ft, found, self.validate))
+        self._ready.wait()
+        wanted = [n for n in files if n in self._wanted]
+        if not wanted or not all(clean.get(n, False) for n in wanted):
+            return None
+        out = {n: files[n] for n in wanted}
+        if any(fk.table not in ("communities", *out) for n in out for fk in TABLES[n].foreign_keys):
+            return None  # a foreign key would point at a table that is not read
+        for ft in out.values():
+            skip = set() if self.validate else _unchecked_without_validation(ft)
+            ft.checked = frozenset(ft.columns) - skip
+        return out
+
+    def result(self) -> "Dataset | None":
+        """The Dataset with the large tables left in their files, or None (use ``load``)."""
+        if self._wanted is None:
+            raise RuntimeError("DirectOpen.want() was not called")
+        if not (set(DEFERRABLE) & self._wanted):
+            return None  # nothing to defer
+        from evalkit.io._load import load
+        from evalkit.io.read import find_sources
+
+        self._checked.wait()
+        files = self._files
+        if not files:
+            return None
+        ds = load(self.folder, tables=sorted(self._wanted - set(files)))
+        if "communities" not in ds.tables or (self.validate and not ds.validate().ok):
+            return None
+        ids = ds.tables["communities"]["community_id"].dropna().astype("str").tolist()
+        if _community_problems(files, ids):
+            return None
+        sources, _ = find_sources(self.folder)
+        ds.files = files
+        for name, ft in files.items():
+            ds.sources[name] = str(sources[name])
+            ds.source_columns[name] = list(ft.columns)
+        return ds
+
+
+def open_direct(path, tables, *, validate: bool = True) -> "Dataset | None":
+    """A Dataset whose large tables stay in their Parquet files, or None.
+
+    Parameters
+    ----------
+    path
+        The dataset folder.
+    tables
+        The tables wanted (as for ``load(path, tables=...)``).
+    validate
+        Check the contract's rules too (True: the Dataset is one that
+        ``validate`` passes); False checks only that the files read as the
+        loader reads them.
+
+    Returns
+    -------
+    Dataset or None
+        None unless at least one of :data:`DEFERRABLE` is wanted, each wanted
+        one is a canonical Parquet file (:func:`file_table`), they (and the
+        foreign-key targets they need) pass every check, and -- with
+        ``validate`` -- the tables loaded the usual way validate without
+        error.  Then the large tables are :class:`FileTable` entries of
+        ``Dataset.files`` (``ds[name]`` still loads one on first use).
+    """
+    return DirectOpen(path, tables, validate=validate).result()
