@@ -24,7 +24,9 @@ This module imports neither pandas nor pyarrow at import time.
 
 from __future__ import annotations
 
+import atexit
 import threading
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,14 @@ __all__ = ["DEFERRABLE", "DirectOpen", "FileTable", "connection", "open_direct",
 DEFERRABLE = ("disputes", "volunteers", "volunteer_hours")
 
 _LOCAL = threading.local()
+#: DirectOpen objects whose thread may still run (closed at exit).
+_OPEN: "weakref.WeakSet[DirectOpen]" = weakref.WeakSet()
+
+
+@atexit.register
+def _close_all() -> None:
+    for d in list(_OPEN):
+        d.close()
 
 # Unicode whitespace as Arrow's utf8_trim_whitespace strips it (RE2's \s is ASCII only).
 _WS = r"[\s\x0B\x{85}\p{Z}]"
@@ -90,8 +100,6 @@ class FileTable:
                 return f"CAST({_lit(col.default) if isinstance(col.default, str) else col.default} AS {typ})"
             return f"CAST(NULL AS {typ})"
         q = _ident(name)
-        if col.type == "number":  # NaN is missing in the loaded table
-            return f"CASE WHEN isnan(CAST({q} AS DOUBLE)) THEN NULL ELSE CAST({q} AS DOUBLE) END"
         if col.default is not None and not col.required:
             return f"COALESCE(CAST({q} AS {typ}), CAST({col.default} AS {typ}))"
         return f"CAST({q} AS {typ})"
@@ -191,7 +199,7 @@ def _column_checks(ft: FileTable, col: Column, validate: bool) -> list[str]:
     q = _ident(col.name)
     out = []
     if validate and col.required:
-        out.append(f"{q} IS NULL" + (f" OR isnan(CAST({q} AS DOUBLE))" if col.type == "number" else ""))
+        out.append(f"{q} IS NULL")
     fk = {f.column for f in TABLES[ft.table].foreign_keys}
     if col.type == "text" and col.name not in fk:
         # a foreign-key column is checked by its key: it must equal a value that is clean
@@ -200,6 +208,10 @@ def _column_checks(ft: FileTable, col: Column, validate: bool) -> list[str]:
         out.append(f"{q} NOT IN ({', '.join(_lit(c) for c in col.codes)})")
     if col.type in ("int", "number"):
         v = f"CAST({q} AS DOUBLE)"
+        if col.type == "number":
+            # NaN (missing to the loader) is flagged by its hash: Parquet statistics leave
+            # NaN out, and DuckDB folds isnan() and comparisons on those statistics
+            out.append(f"hash({v}) = hash(CAST('nan' AS DOUBLE))")
         out.append(f"isinf({v}) OR abs({v}) >= 1e10")  # inf; a number that may be an ID or phone
         if validate and col.minimum is not None:
             out.append(f"{v} {'<=' if col.exclusive_min else '<'} {col.minimum}")
@@ -318,9 +330,12 @@ class DirectOpen:
         self._ready = threading.Event()  # set once the tables wanted are known
         self._checked = threading.Event()  # set once _files is final
         self._files: dict[str, FileTable] | None = None  # None: not eligible, or a check failed
+        self._cancelled = False
+        self._con = None  # the thread's DuckDB connection (to interrupt it)
         if tables is not None:
             self.want(tables)
         self._thread = threading.Thread(target=self._run, name="evalkit-direct", daemon=True)
+        _OPEN.add(self)
         self._thread.start()
 
     def want(self, tables) -> None:
@@ -328,14 +343,32 @@ class DirectOpen:
         self._wanted = set(tables) | {"communities"}
         self._ready.set()
 
+    def close(self, timeout: float = 10.0) -> None:
+        """Stop the checks (interrupting DuckDB) and wait for the thread.
+
+        Called when the result is not needed, and at exit: a daemon thread
+        killed inside DuckDB at interpreter shutdown would abort the process.
+        """
+        self._cancelled = True
+        if self._wanted is None:
+            self._wanted = {"communities"}
+        self._ready.set()
+        if self._con is not None and not self._checked.is_set():
+            try:
+                self._con.interrupt()
+            except Exception:  # noqa: BLE001 - nothing running
+                pass
+        self._thread.join(timeout)
+
     def _run(self) -> None:
         try:
+            self._con = connection()
             self._files = self._check()
-        except Exception:  # noqa: BLE001 - any failure here means: use the loader
+        except Exception:  # noqa: BLE001 - any failure here (an interrupt too) means: use the loader
             self._files = None
         finally:
             self._checked.set()
-        if self._files:
+        if self._files and not self._cancelled:
             try:
                 import scipy.special  # noqa: F401 - warm the import the intervals need
             except ImportError:  # pragma: no cover - a dependency
@@ -357,6 +390,8 @@ class DirectOpen:
         # check without waiting for the list of tables wanted (it comes once pandas is
         # imported); a table known to be unwanted by then is skipped
         for name, ft in found.items():
+            if self._cancelled:
+                return None
             if self._ready.is_set() and name not in self._wanted:
                 continue
             if any(fk.table not in ("communities", *found) for fk in TABLES[name].foreign_keys):
@@ -364,6 +399,8 @@ class DirectOpen:
                 continue
             clean[name] = not any(_count(q) for q in _table_queries(ft, found, self.validate))
         self._ready.wait()
+        if self._cancelled:
+            return None
         wanted = [n for n in files if n in self._wanted]
         if not wanted or not all(clean.get(n, False) for n in wanted):
             return None
@@ -380,6 +417,7 @@ class DirectOpen:
         if self._wanted is None:
             raise RuntimeError("DirectOpen.want() was not called")
         if not (set(DEFERRABLE) & self._wanted):
+            self.close()
             return None  # nothing to defer
         from evalkit.io._load import load
         from evalkit.io.read import find_sources
@@ -387,6 +425,7 @@ class DirectOpen:
         self._checked.wait()
         files = self._files
         if not files:
+            self.close()
             return None
         ds = load(self.folder, tables=sorted(self._wanted - set(files)))
         if "communities" not in ds.tables or (self.validate and not ds.validate().ok):

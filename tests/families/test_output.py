@@ -114,3 +114,19 @@ def test_cli_indicators_and_catalog(demo_ds, demo_dir, tmp_path, capsys):
     assert main(["catalog", "--lang", "en"]) == 0
     assert "community_workers_per_10k" in capsys.readouterr().out
     assert main(["indicators", str(data), "--year", "2024", "--indicator", "nope"]) == 2
+
+
+def test_csv_writer_equals_pandas_to_csv(demo_ds):
+    """csv_bytes builds the cells itself; pandas' writer (same options) is the reference."""
+    from evalkit.families.output import _csv_bytes_pandas
+
+    full = indicators(demo_ds, year=2024, level=["community", "street", "district", "city"])
+    assert csv_bytes(full) == _csv_bytes_pandas(full)
+    tricky = pd.DataFrame({
+        "a": pd.array(["x,y", 'q"q', "line\nbreak", None, "东风社区"], dtype="str"),
+        "b": [1.0, float("nan"), -0.0, 1e-12, 123456789012.5],
+        "n": pd.array([1, None, 3, 4, 5], dtype="Int64"),
+        "s": [True, False, True, False, True],
+        "o": pd.array([True, None, False, True, None], dtype="boolean"),
+    })
+    assert csv_bytes(tricky) == _csv_bytes_pandas(tricky)
