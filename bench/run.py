@@ -12,7 +12,11 @@ the same files:
 (c) the full ``evalkit indicators DATA --year Y --level community``;
 (b2), (c2) the same two CLI runs with ``--no-validate``: without the contract
     checks that the CLI runs by default, i.e. the same work as the DuckDB script
-    (with ``--code DIR`` on an older tree: a script loading only the needed tables).
+    (with ``--code DIR`` on an older tree: a script loading only the needed tables);
+(b3) (b) with ``EVALKIT_DIRECT=0``: every table through the loader (pandas), the
+    path the CLI took before direct scans (and still takes for CSV or data that
+    fails a check);
+floor: a Python process that only imports pandas, scipy.special and duckdb.
 
 Prints wall times, b/a and c/a (and b2/a, c2/a), evalkit's peak memory (max RSS of the child
 process), and checks that (a) and (b) agree.  Targets: b/a <= 1.5, c/a <= 10,
@@ -87,9 +91,21 @@ t = indicators(ds, year=int(sys.argv[2]), level="community", indicators=ids)
 t3 = time.perf_counter()
 write_table(t, sys.argv[3])
 t4 = time.perf_counter()
-print(json.dumps({"import_s": round(t1 - t0, 2), "load_needed_s": needed,
-                  "load_all_s": round(t2b - t2a, 2),
-                  "indicators_s": round(t3 - t2b, 2), "write_s": round(t4 - t3, 2)}))
+res = {"import_s": round(t1 - t0, 2), "load_needed_s": needed, "load_all_s": round(t2b - t2a, 2),
+       "indicators_s": round(t3 - t2b, 2), "write_s": round(t4 - t3, 2)}
+del ds
+try:  # direct scans, one stage after the other (the CLI overlaps the checks with its imports)
+    from evalkit.io.direct import open_direct
+except ImportError:  # an older tree
+    pass
+else:
+    t5 = time.perf_counter()
+    dd = open_direct(sys.argv[1], tables_needed(None, ids))
+    t6 = time.perf_counter()
+    if dd is not None:
+        indicators(dd, year=int(sys.argv[2]), level="community", indicators=ids)
+        res.update(direct_open_s=round(t6 - t5, 2), direct_indicators_s=round(time.perf_counter() - t6, 2))
+print(json.dumps(res))
 """
 
 
@@ -124,10 +140,10 @@ def dataset(seed: int, fmt: str) -> Path:
     return path
 
 
-def timed(cmd: list[str], must: bool = True) -> tuple[float, float]:
+def timed(cmd: list[str], must: bool = True, env: dict | None = None) -> tuple[float, float]:
     """(wall seconds, peak RSS in MB) of one child process (its CPU time goes to ``CPU``)."""
     t0 = time.perf_counter()
-    p = subprocess.Popen(cmd, cwd=CODE, stdout=subprocess.DEVNULL, env=_env())
+    p = subprocess.Popen(cmd, cwd=CODE, stdout=subprocess.DEVNULL, env={**_env(), **(env or {})})
     _, status, usage = os.wait4(p.pid, 0)
     wall = time.perf_counter() - t0
     if os.waitstatus_to_exitcode(status) != 0:
@@ -143,8 +159,8 @@ def timed(cmd: list[str], must: bool = True) -> tuple[float, float]:
 CPU: dict[tuple, float] = {}
 
 
-def best(cmd, repeat, must=True):
-    runs = [timed(cmd, must) for _ in range(repeat)]
+def best(cmd, repeat, must=True, env=None):
+    runs = [timed(cmd, must, env) for _ in range(repeat)]
     return min(r[0] for r in runs), max(r[1] for r in runs)
 
 
@@ -184,6 +200,10 @@ def main(argv=None) -> int:
     tc, mc = best(cmd_c, args.repeat)
     tb2, mb2 = best(cmd_b2, args.repeat, must=False)  # needs tables_needed (not in older trees)
     tc2, mc2 = best(cmd_c2, args.repeat, must=False)
+    cmd_b3 = [*cmd_b[:-1], str(out / "b4.csv")]
+    tb3, mb3 = best(cmd_b3, args.repeat, env={"EVALKIT_DIRECT": "0"})
+    cmd_floor = [PY, "-c", "import pandas, scipy.special, duckdb"]
+    tfloor, _ = best(cmd_floor, args.repeat)
     check = _agree(a_csv, b_csv)
     check2 = _agree(a_csv, out / "b3.csv") if tb2 == tb2 else None
     sb = stages(data, args.year, out / "b2.csv", COUNT_INDICATORS)
@@ -194,8 +214,12 @@ def main(argv=None) -> int:
         "b_over_a": round(tb / ta, 2), "c_over_a": round(tc / ta, 2),
         "b2_no_validate_s": _r(tb2), "c2_no_validate_s": _r(tc2),
         "b2_over_a": _r(tb2 / ta), "c2_over_a": _r(tc2 / ta),
-        "cpu_s": {"a": cpu(cmd_a), "b": cpu(cmd_b), "c": cpu(cmd_c), "b2": cpu(cmd_b2), "c2": cpu(cmd_c2)},
+        "b3_loader_s": round(tb3, 2), "b3_over_a": round(tb3 / ta, 2),
+        "floor_imports_s": round(tfloor, 2), "floor_over_a": round(tfloor / ta, 2),
+        "cpu_s": {"a": cpu(cmd_a), "b": cpu(cmd_b), "c": cpu(cmd_c), "b2": cpu(cmd_b2), "c2": cpu(cmd_c2),
+                  "b3": cpu(cmd_b3), "floor": cpu(cmd_floor)},
         "peak_mb_b": round(mb), "peak_mb_c": round(mc), "peak_mb_b2": _r(mb2, 0), "peak_mb_c2": _r(mc2, 0),
+        "peak_mb_b3": round(mb3),
         "a_b_max_abs_diff": check, "a_b2_max_abs_diff": check2,
         "load_average": [round(x, 2) for x in os.getloadavg()],
         "stages_b": sb, "stages_c": sc,

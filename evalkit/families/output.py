@@ -89,9 +89,8 @@ def csv_bytes(df) -> bytes:
             cells.append(["" if v is pd.NA else ("true" if v else "false") for v in s.tolist()])
         elif pd.api.types.is_float_dtype(dt):
             cells.append(["" if v != v else "%.10g" % v for v in s.to_numpy(dtype="float64").tolist()])
-        else:
-            v = s.astype(object).where(s.notna(), None).tolist()
-            cells.append(["" if x is None else str(x) for x in v])
+        else:  # text and integers: the csv module writes str(value)
+            cells.append(s.to_numpy(dtype=object, na_value="").tolist())
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([str(c) for c in df.columns])
