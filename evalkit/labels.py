@@ -205,6 +205,25 @@ _UNITS: dict[str, tuple[str, str]] = {
 }
 
 
+def localised(value, lang: str = "zh") -> str:
+    """A free text from dataset.json in ``lang``.
+
+    ``{"zh": ..., "en": ...}`` gives the language's entry (else the other); a string
+    ``"中文 / English"`` whose two sides differ in having Chinese characters gives the
+    side of the language; anything else is returned as it is.
+    """
+    if isinstance(value, dict):
+        other = "en" if lang == "zh" else "zh"
+        return str(value.get(lang) or value.get(other) or next(iter(value.values()), ""))
+    text = "" if value is None else str(value)
+    parts = [x.strip() for x in text.split(" / ")]
+    if len(parts) == 2 and all(parts):
+        cjk = [any("\u4e00" <= ch <= "\u9fff" for ch in x) for x in parts]
+        if cjk[0] != cjk[1]:
+            return parts[cjk.index(lang == "zh")]
+    return text
+
+
 def check_lang(lang: str) -> str:
     """Return ``lang`` when it is "zh" or "en", else raise ParameterError."""
     if lang not in ("zh", "en"):

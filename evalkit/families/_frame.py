@@ -62,7 +62,8 @@ def empty() -> pd.DataFrame:
 
 
 def finalize(df: pd.DataFrame) -> pd.DataFrame:
-    """Add missing columns, fix dtypes, sort by the contract's keys.
+    """Add missing columns, fix dtypes, sort by the contract's keys (indicator, level,
+    unit_id, period, category; periods that are event times sort numerically).
 
     Missing ``suppressed`` is False; a suppressed row has value, se, interval,
     numerator and denominator emptied here, so no family can leak them.
@@ -88,8 +89,20 @@ def finalize(df: pd.DataFrame) -> pd.DataFrame:
     # inf never reaches an output
     num = ["value", "se", "ci_low", "ci_high", "deff", "numerator", "denominator", "p_value"]
     df[num] = df[num].replace([np.inf, -np.inf], np.nan)
-    df = df.sort_values(SORT_KEYS, kind="mergesort", na_position="first").reset_index(drop=True)
+    df = df.sort_values(SORT_KEYS, kind="mergesort", na_position="first", key=_sort_key).reset_index(drop=True)
     return df
+
+
+def _sort_key(col: pd.Series) -> pd.Series:
+    """Periods that are small whole numbers (event time: ``-2``, ``0``, ``10``) sort as numbers."""
+    if col.name != "period" or not len(col):
+        return col
+    txt = col.astype("str")
+    small = txt.str.fullmatch(r"-?\d{1,3}").fillna(False).to_numpy(dtype=bool)
+    if not small.any():
+        return col
+    num = pd.to_numeric(txt.where(small), errors="coerce")
+    return txt.where(~small, (num + 5000).map(lambda v: f"e{int(v):05d}" if v == v else v))
 
 
 def units(ds: "Dataset", level: str) -> pd.DataFrame:

@@ -325,7 +325,7 @@ def cover(rd: ReportData):
     lang = rd.lang
     title = (tx.t("title", lang, district=rd.district, year=rd.year) if rd.district
              else tx.t("city_title", lang, year=rd.year))
-    src = rd.meta.get("source") or rd.meta.get("name") or tx.t("unknown", lang)
+    src = tx.localised(rd.meta.get("source") or rd.meta.get("name"), lang) or tx.t("unknown", lang)
     asof = rd.meta.get("as_of") or tx.t("unknown", lang)
     parts = [f'<div class="cover"><h1>{esc(title)}</h1>',
              f"<p>{esc(tx.t('source', lang))}：{esc(str(src))}</p>" if lang == "zh"

@@ -130,3 +130,13 @@ def test_csv_writer_equals_pandas_to_csv(demo_ds):
         "o": pd.array([True, None, False, True, None], dtype="boolean"),
     })
     assert csv_bytes(tricky) == _csv_bytes_pandas(tricky)
+
+
+def test_event_times_sort_as_numbers():
+    from evalkit.families._frame import finalize
+
+    df = pd.DataFrame({"indicator": ["pilot_event"] * 5 + ["dispute_rate"] * 3, "level": "city", "unit_id": "all",
+                       "period": ["1", "-1", "10", "-2", "0", "2024-02", "2024", "2024-01"], "value": range(8)})
+    out = finalize(df)
+    assert out.loc[out["indicator"] == "pilot_event", "period"].tolist() == ["-2", "-1", "0", "1", "10"]
+    assert out.loc[out["indicator"] == "dispute_rate", "period"].tolist() == ["2024", "2024-01", "2024-02"]

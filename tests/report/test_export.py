@@ -195,3 +195,21 @@ def test_city_ranks(long_table):
     h = sections.city_ranks_html(rd).data
     assert h.count("<tr>") == 5  # header + 3 districts + the city row
     assert "全市" in h
+
+
+@pytest.mark.parametrize("source, zh, en", [
+    ("区委组织部 / District organisation department", "区委组织部", "District organisation department"),
+    ({"zh": "区委组织部", "en": "District organisation department"}, "区委组织部", "District organisation department"),
+    ({"zh": "区委组织部"}, "区委组织部", "区委组织部"),
+    ("区委组织部 2024年报送", "区委组织部 2024年报送", "区委组织部 2024年报送"),
+    ("A / B", "A / B", "A / B"),  # no Chinese on either side: shown as written
+])
+def test_cover_shows_the_source_in_the_report_language(long_table, source, zh, en):
+    for lang, want in (("zh", zh), ("en", en)):
+        rd = sections.ReportData(table=long_table, district="南山区", year=2024, lang=lang,
+                                 meta={"source": source}, ds=None)
+        html = sections.cover(rd).data
+        assert want in html
+        other = en if lang == "zh" else zh
+        if other != want:
+            assert other not in html
