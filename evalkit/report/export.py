@@ -381,8 +381,7 @@ def to_xlsx(table, path: str | Path, *, lang: str = "zh", sheet: str | None = No
     fractions, and the unit says so); headers frozen; written to a temporary name
     and renamed.
     """
-    import pandas as pd
-
+    from evalkit.families.output import xlsx_bytes
     from evalkit.labels import name, unit, unit_label
 
     k = 0 if lang == "zh" else 1
@@ -397,13 +396,10 @@ def to_xlsx(table, path: str | Path, *, lang: str = "zh", sheet: str | None = No
         return fractions[u][k] if u in fractions else unit_label(u, lang)
 
     df.insert(2, "measure", df["indicator"].map(measure))
-    buf = io.BytesIO()
-    with pd.ExcelWriter(buf, engine="openpyxl") as xw:
-        levels = [lv for lv in ("community", "street", "district", "city") if (df["level"] == lv).any()]
-        for lv in levels or ["all"]:
-            part = df.loc[df["level"] == lv] if levels else df
-            part = part.astype({"suppressed": "object"}) if "suppressed" in part else part
-            out = part.rename(columns={c: XLSX_HEADERS[c][k] for c in part.columns if c in XLSX_HEADERS})
-            title = sheet or (_LEVEL_ZH.get(lv, lv) if lang == "zh" else lv)
-            out.to_excel(xw, sheet_name=title[:31], index=False, freeze_panes=(1, 0))
-    return atomic_write(path, buf.getvalue())
+    sheets = []
+    levels = [lv for lv in ("community", "street", "district", "city") if (df["level"] == lv).any()]
+    for lv in levels or ["all"]:
+        part = df.loc[df["level"] == lv] if levels else df
+        out = part.rename(columns={c: XLSX_HEADERS[c][k] for c in part.columns if c in XLSX_HEADERS})
+        sheets.append((sheet or (_LEVEL_ZH.get(lv, lv) if lang == "zh" else lv), out))
+    return atomic_write(path, xlsx_bytes(sheets))

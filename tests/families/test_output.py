@@ -140,3 +140,18 @@ def test_event_times_sort_as_numbers():
     out = finalize(df)
     assert out.loc[out["indicator"] == "pilot_event", "period"].tolist() == ["-2", "-1", "0", "1", "10"]
     assert out.loc[out["indicator"] == "dispute_rate", "period"].tolist() == ["2024", "2024-01", "2024-02"]
+
+
+def test_xlsx_text_is_never_a_formula_or_link(table, tmp_path):
+    """A unit name like '=HYPERLINK(...)' stays text in Excel (no formula injection)."""
+    import openpyxl
+
+    t = table.copy()
+    t["unit_name"] = t["unit_name"].astype("object")
+    t.loc[t.index[0], "unit_name"] = '=HYPERLINK("http://x.invalid","点我")'
+    t.loc[t.index[1], "unit_name"] = "http://x.invalid"
+    t["unit_name"] = t["unit_name"].astype("str")
+    p = write_table(t, tmp_path / "t.xlsx")
+    cells = [c for ws in openpyxl.load_workbook(p) for row in ws.iter_rows() for c in row
+             if isinstance(c.value, str) and "x.invalid" in c.value]
+    assert len(cells) == 2 and all(c.data_type == "s" and c.hyperlink is None for c in cells)
