@@ -878,8 +878,11 @@ def aggregate(result: CSResult, kind: AggKind = "group") -> pd.DataFrame:
     simple, dynamic, calendar and overall group aggregations.  Standard
     errors are analytic (:math:`\\sqrt{\\sum_c(\\sum_{i\\in c} IF_i)^2}/n`),
     intervals pointwise normal -- or, when the result was estimated with
-    ``ci="welch"``, Welch–Satterthwaite t by cohort (:func:`_welch`; then a
-    ``df`` column too, and p from the same t).
+    ``ci="welch"``, Welch–Satterthwaite t (:func:`_welch`) with two variance
+    groups, the treated units of all cohorts and the never-treated ones (then
+    a ``df`` column too, and p from the same t).  As with the normal interval,
+    a cohort of a single unit adds nothing to the variance: its influence
+    function is zero.
 
     References
     ----------
@@ -897,7 +900,9 @@ def aggregate(result: CSResult, kind: AggKind = "group") -> pd.DataFrame:
         overall = inv[:, post].any(axis=1) if kind != "dynamic" else \
             inv[:, [j for k, e in zip(sets, keys) if e >= 0 for j in k]].any(axis=1)
         involved = np.column_stack([*cols, overall]) if cols else overall[:, None]
-        se, df = _welch(allif, result.panel.cluster, result.panel.G, involved)
+        # two variance groups, piloted and never piloted: an aggregate spans cohorts, some of
+        # which may have a single unit (whose own variance no influence function carries)
+        se, df = _welch(allif, result.panel.cluster, (result.panel.G > 0).astype(int), involved)
     else:
         se, df = _se(allif, result.panel.cluster), None
     lo, hi, p = _interval(vals, se, df, result.level)

@@ -65,10 +65,16 @@ def test_normal_is_the_default_and_unchanged():
         callaway_santanna(d, outcome="y", unit="u", time="t", first_treated="g", ci="t")
 
 
-def test_a_cohort_of_one_unit_gets_no_interval():
-    d = _panel(5, n_treated=2, cohorts=(2022, 2023))
+def test_a_cohort_of_one_unit_gets_no_cell_interval():
+    d = _panel(5, n_treated=3, cohorts=(2022, 2023, 2023))
     cs = callaway_santanna(d, outcome="y", unit="u", time="t", first_treated="g", ci="welch")
-    assert cs.gt["se"].isna().all() and cs.gt["ci_low"].isna().all()  # each cohort has a single unit
+    single = cs.gt["group"] == 2022  # one unit: its variance cannot be estimated
+    assert cs.gt.loc[single, "ci_low"].isna().all() and cs.gt.loc[~single, "ci_low"].notna().all()
+    # aggregates pool the piloted units (two variance groups): an interval, at least as wide as the normal one
+    normal = aggregate(callaway_santanna(d, outcome="y", unit="u", time="t", first_treated="g"), "group")
+    welch = aggregate(cs, "group")
+    assert welch["ci_low"].notna().all()
+    assert ((welch["ci_high"] - welch["ci_low"]) >= (normal["ci_high"] - normal["ci_low"]) - 1e-12).all()
 
 
 def test_welch_covers_a_planted_effect_where_normal_does_not():
@@ -92,3 +98,19 @@ def test_welch_covers_a_planted_effect_where_normal_does_not():
     cov_e = {k: v / n for k, v in hits_e.items()}
     assert 0.91 <= cov["welch"] <= 0.985 and 0.91 <= cov_e["welch"] <= 0.985
     assert cov["normal"] < cov["welch"] - 0.02
+
+
+def test_welch_covers_in_two_cohorts_of_four():
+    """Two cohorts of 4 piloted units, 200 panels: the overall ATT and e = 0 (binomial sd 1.5 points)."""
+    hits = {"normal": 0, "welch": 0}
+    n = 200
+    for seed in range(n):
+        p = prepare_panel(_panel(seed, n_treated=8, cohorts=(2022, 2023)), outcome="y", unit="u", time="t",
+                          first_treated="g")
+        for ci in hits:
+            cs = callaway_santanna(p, ci=ci)
+            ov = aggregate(cs, "group").iloc[-1]
+            hits[ci] += ov["ci_low"] <= EFFECT <= ov["ci_high"]
+    cov = {k: v / n for k, v in hits.items()}
+    assert 0.91 <= cov["welch"] <= 0.99
+    assert cov["normal"] < cov["welch"]
