@@ -140,17 +140,19 @@ TEXT: dict[str, tuple[str, str]] = {
     "pilot_att_label": ("平均试点效应（Callaway–Sant'Anna）", "Average pilot effect (Callaway–Sant'Anna)"),
     "pilot_did_label": ("双向固定效应双重差分", "Two-way fixed-effects DiD"),
     "pilot_pretrend_label": ("前期趋势检验（Wald χ²）", "Pre-trend test (Wald χ²)"),
-    "f_pilot_sig": ("试点对比：试点社区的{name}比对照社区平均{dir} {value}（95% 置信区间 {lo} 至 {hi}），在 5% 水平上统计显著。",
+    "f_pilot_sig": ("试点对比：试点社区的{name}比对照社区平均{dir} {value}（{interval}），在 5% 水平上统计显著。",
                     "Pilot comparison: {name} in piloted communities is {value} {dir} than in the comparison "
-                    "communities (95% interval {lo} to {hi}), significant at the 5% level."),
-    "f_pilot_ns": ("试点对比：试点社区与对照社区的{name}差异为 {value}（95% 置信区间 {lo} 至 {hi}），不显著，不能排除没有效应。",
+                    "communities ({interval}), significant at the 5% level."),
+    "f_pilot_ns": ("试点对比：试点社区与对照社区的{name}差异为 {value}（{interval}），不显著，不能排除没有效应。",
                    "Pilot comparison: the difference in {name} between piloted and comparison communities is "
-                   "{value} (95% interval {lo} to {hi}), not significant: no effect cannot be ruled out."),
-    "f_pilot_few": ("试点对比：试点社区与对照社区的{name}差异为 {value}（95% 置信区间 {lo} 至 {hi}）。"
-                    "试点社区少于 10 个，常规区间可能偏窄，p 值取自随机化推断：p = {p}，{verdict}",
+                   "{value} ({interval}), not significant: no effect cannot be ruled out."),
+    "f_pilot_few": ("试点对比：试点社区与对照社区的{name}差异为 {value}（{interval}）。"
+                    "试点社区少于 10 个，p 值取自随机化推断：p = {p}，{verdict}",
                     "Pilot comparison: the difference in {name} between piloted and comparison communities is "
-                    "{value} (95% interval {lo} to {hi}). With fewer than 10 piloted communities the usual interval "
-                    "may be too narrow, so the p-value comes from randomisation inference: p = {p}, {verdict}"),
+                    "{value} ({interval}). With fewer than 10 piloted communities the p-value comes from "
+                    "randomisation inference: p = {p}, {verdict}"),
+    "ci_text": ("95% 置信区间 {lo} 至 {hi}", "95% interval {lo} to {hi}"),
+    "ci_none": ("区间无法估计：有的试点批次只有一个社区", "no interval: a pilot cohort has a single community"),
     "verdict_sig": ("在 5% 水平上统计显著。", "significant at the 5% level."),
     "verdict_ns": ("不显著，不能排除没有效应。", "not significant: no effect cannot be ruled out."),
     "lower": ("低", "lower"),

@@ -514,15 +514,17 @@ def findings(rd: ReportData, hl: pd.DataFrame | None = None, *, max_sentences: i
         v = float(r["value"])
         fv = lambda x: tx.fmt_value(x, u, lang) if u != "share" else f"{100 * x:.1f} " + (  # noqa: E731
             "个百分点" if lang == "zh" else "points")
+        interval = (tx.t("ci_text", lang, lo=fv(r["ci_low"]), hi=fv(r["ci_high"]))
+                    if pd.notna(r["ci_low"]) and pd.notna(r["ci_high"]) else tx.t("ci_none", lang))
         if "few piloted units" in str(r["note"]):
-            out.append(tx.t("f_pilot_few", lang, name=nm, value=fv(v), lo=fv(r["ci_low"]), hi=fv(r["ci_high"]),
+            out.append(tx.t("f_pilot_few", lang, name=nm, value=fv(v), interval=interval,
                             p="—" if pd.isna(r["p_value"]) else f"{r['p_value']:.3f}",
                             verdict=tx.t("verdict_sig" if sig else "verdict_ns", lang)))
         elif sig:
             out.append(tx.t("f_pilot_sig", lang, name=nm, value=fv(abs(v)), dir=tx.t("lower" if v < 0 else "higher", lang),
-                            lo=fv(r["ci_low"]), hi=fv(r["ci_high"])))
+                            interval=interval))
         else:
-            out.append(tx.t("f_pilot_ns", lang, name=nm, value=fv(v), lo=fv(r["ci_low"]), hi=fv(r["ci_high"])))
+            out.append(tx.t("f_pilot_ns", lang, name=nm, value=fv(v), interval=interval))
     return out[:max_sentences] if out else [tx.t("f_none", lang)]
 
 

@@ -73,9 +73,19 @@ def test_few_pilots_finding_names_the_randomisation_p_value(long_table, pilot_ta
     few.loc[is_att, ["value", "ci_low", "ci_high", "p_value", "note"]] = [-5.0, -8.2, -1.8, 0.12,
                                                                           "few piloted units"]
     f = " ".join(sections.findings(_rd(long_table, few, "南山区")))
-    assert "随机化推断" in f and "p = 0.120" in f and "不显著" in f and "可能偏窄" in f
+    assert "随机化推断" in f and "p = 0.120" in f and "不显著" in f and "95% 置信区间 -8.20 至 -1.80" in f
     f_en = " ".join(sections.findings(_rd(long_table, few, "南山区", "en")))
     assert "randomisation inference: p = 0.120" in f_en
+
+
+def test_pilot_finding_without_an_interval_says_why(long_table, pilot_table):
+    """A comparison whose interval cannot be estimated reads as such, not as '— 至 —'."""
+    t = pilot_table.copy()
+    is_att = (t["indicator"] == "pilot_att") & (t["unit_id"] == "南山区")
+    t.loc[is_att, ["ci_low", "ci_high"]] = float("nan")
+    for lang, want in (("zh", "区间无法估计"), ("en", "no interval")):
+        f = " ".join(sections.findings(_rd(long_table, t, "南山区", lang)))
+        assert want in f and "—" not in f
 
 
 def test_no_pilot_says_so(long_table):
