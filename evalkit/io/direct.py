@@ -6,8 +6,8 @@ personal data and records what it could not read.  For the three large
 record tables (``disputes``, ``volunteers``, ``volunteer_hours``) of a dataset
 that already *is* canonical -- Parquet with the contract's column names and
 physical types, canonical codes, stripped text -- all of that work is the
-identity.  :func:`open_direct` proves that in SQL, one aggregate query per
-table over the files, and then leaves those tables on disk: the indicator
+identity.  :func:`open_direct` proves that in SQL, with a few counting queries
+per table over the files, and then leaves those tables on disk: the indicator
 families aggregate them with DuckDB straight from the files
 (:class:`FileTable`), and only the small tables go through the loader.
 
@@ -32,7 +32,7 @@ from pathlib import Path
 
 from evalkit.contract import ID_CARD_PATTERN, MOBILE_PATTERN, TABLES, Column
 
-__all__ = ["DEFERRABLE", "DirectOpen", "FileTable", "connection", "open_direct", "problems"]
+__all__ = ["DEFERRABLE", "DirectOpen", "FileTable", "connection", "open_direct"]
 
 #: Tables that may stay on disk (the large record tables).
 DEFERRABLE = ("disputes", "volunteers", "volunteer_hours")
@@ -46,6 +46,7 @@ _OPEN: "weakref.WeakSet[DirectOpen]" = weakref.WeakSet()
 def _close_all() -> None:
     for d in list(_OPEN):
         d.close()
+
 
 # Unicode whitespace as Arrow's utf8_trim_whitespace strips it (RE2's \s is ASCII only).
 _WS = r"[\s\x0B\x{85}\p{Z}]"
@@ -263,16 +264,8 @@ def _count(sql: str) -> int:
     return int(connection().execute(sql).fetchall()[0][0] or 0)
 
 
-def problems(files: dict[str, FileTable], community_ids, validate: bool = True) -> int:
-    """How many rows of ``files`` the checks flag (0 = the direct scan equals the loader).
-
-    ``community_ids`` are the loaded register's ids (foreign keys point there).
-    """
-    n = sum(_count(q) for ft in files.values() for q in _table_queries(ft, files, validate))
-    return n + _community_problems(files, community_ids)
-
-
 def _community_problems(files: dict[str, FileTable], community_ids) -> int:
+    """Rows of ``files`` whose community_id is not one of ``community_ids`` (the loaded register)."""
     import pyarrow as pa
 
     con = connection()
