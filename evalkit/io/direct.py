@@ -25,6 +25,7 @@ This module imports neither pandas nor pyarrow at import time.
 from __future__ import annotations
 
 import atexit
+import os
 import threading
 import weakref
 from dataclasses import dataclass
@@ -53,14 +54,39 @@ _WS = r"[\s\x0B\x{85}\p{Z}]"
 
 
 def connection():
-    """A DuckDB connection for this thread (created once, in memory)."""
-    con = getattr(_LOCAL, "con", None)
-    if con is None:
+    """A DuckDB connection for this thread (created once, in memory).
+
+    DuckDB is not fork-safe: a connection inherited by a forked child can neither
+    be used reliably nor even be destroyed there (that hangs).  So every
+    connection is closed just before this process forks (the report batch forks
+    its workers after validating), and each side opens a new one on next use.
+    """
+    con, gen = getattr(_LOCAL, "con", (None, None))
+    if con is None or gen != _FORKS[0]:
         import duckdb
 
         con = duckdb.connect(":memory:")
-        _LOCAL.con = con
+        _LOCAL.con = (con, _FORKS[0])
+        _CONNECTIONS.append(con)
     return con
+
+
+#: [forks so far] (connections of an earlier generation are closed) and every open connection.
+_FORKS = [0]
+_CONNECTIONS: list = []
+
+
+def _before_fork() -> None:
+    for con in _CONNECTIONS:
+        try:
+            con.close()
+        except Exception:  # noqa: BLE001 - already closed
+            pass
+    _CONNECTIONS.clear()
+    _FORKS[0] += 1
+
+
+os.register_at_fork(before=_before_fork)
 
 
 def _lit(text: str) -> str:
