@@ -64,7 +64,10 @@ def _parser() -> argparse.ArgumentParser:
                        help="计算指标表 / compute the indicator table",
                        description="计算某一年的治理指标，输出长表（CSV、XLSX 或 Parquet，按文件扩展名）。\n"
                                    "Compute the governance indicators of a year as the long table "
-                                   "(CSV, XLSX or Parquet by the file's ending).")
+                                   "(CSV, XLSX or Parquet by the file's ending).\n"
+                                   "规范的 Parquet 大表经 DuckDB 核对后直接在文件上汇总（EVALKIT_DIRECT=0 关闭）。\n"
+                                   "Canonical Parquet ledgers are checked by DuckDB and aggregated in "
+                                   "the files (EVALKIT_DIRECT=0 turns this off).")
     s.add_argument("data", help="数据集文件夹 / dataset folder")
     s.add_argument("--year", type=int, required=True, help="年份 / year")
     s.add_argument("--level", action="append", choices=["community", "street", "district", "city"],
