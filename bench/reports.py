@@ -68,12 +68,20 @@ def _restrict(path: Path, n: int) -> None:
     com = com[com["district"].isin(keep)]
     ids = set(com["community_id"])
     com.to_parquet(path / "communities.parquet", index=False)
-    for f in path.glob("*.parquet"):
-        if f.name == "communities.parquet":
+    volunteers = None
+    for f in sorted(path.glob("*.parquet")):
+        if f.name in ("communities.parquet", "volunteer_hours.parquet"):
             continue
         t = pd.read_parquet(f)
         if "community_id" in t.columns:
-            t[t["community_id"].isin(ids)].to_parquet(f, index=False)
+            t = t[t["community_id"].isin(ids)]
+            t.to_parquet(f, index=False)
+        if f.name == "volunteers.parquet":
+            volunteers = set(t["volunteer_id"])
+    hours = path / "volunteer_hours.parquet"
+    if hours.exists() and volunteers is not None:  # service records reach a district through their volunteer
+        t = pd.read_parquet(hours)
+        t[t["volunteer_id"].isin(volunteers)].to_parquet(hours, index=False)
 
 
 def _naive_one(args) -> float:
