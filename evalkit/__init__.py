@@ -22,36 +22,23 @@ shadows a function of the same name.
 
 from __future__ import annotations
 
-import importlib
+from evalkit._lazy import lazy_exports
 
 __version__ = "0.1.0"
 
 _LAZY = {
-    "load": ("evalkit.io", "load"),
-    "Dataset": ("evalkit.io.dataset", "Dataset"),
-    "indicators": ("evalkit.families", "indicators"),
-    "catalog": ("evalkit.families.catalog", "catalog"),
-    "compare": ("evalkit.pilot", "compare"),
-    "compare_panel": ("evalkit.pilot", "compare_panel"),
-    "synth": ("evalkit.synthetic", "synth"),
-    "EvalkitError": ("evalkit.exceptions", "EvalkitError"),
+    "load": "evalkit.io",
+    "Dataset": "evalkit.io.dataset",
+    "indicators": "evalkit.families",
+    "catalog": "evalkit.families.catalog",
+    "compare": "evalkit.pilot",
+    "compare_panel": "evalkit.pilot",
+    "synth": "evalkit.synthetic",
+    "EvalkitError": "evalkit.exceptions",
 }
 _SUBMODULES = {"stats", "plot", "report", "io", "contract", "exceptions", "families", "pilot", "synthetic",
                "labels"}
 
 __all__ = sorted(_LAZY) + sorted(_SUBMODULES) + ["__version__"]
 
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        mod, attr = _LAZY[name]
-        value = getattr(importlib.import_module(mod), attr)
-        globals()[name] = value
-        return value
-    if name in _SUBMODULES:
-        return importlib.import_module(f"evalkit.{name}")
-    raise AttributeError(f"module 'evalkit' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, _SUBMODULES)

@@ -161,7 +161,7 @@ def compare_panel(panel: pd.DataFrame, *, outcome: str, unit: str, time: str, fi
     gt = cs.gt
     for i, r in gt.iterrows():
         add("pilot_att_gt", f"{r['group']}/{r['time']}", r["att"], r["se"], r["ci_low"], r["ci_high"],
-            ri["att_gt"][i] if few else _t_p(r["att"], r["se"], r["df"]), int(r["n_treated"] + r["n_control"]))
+            ri["att_gt"][i] if few else r["p_value"], int(r["n_treated"] + r["n_control"]))
     agg = {k: _did.aggregate(cs, k) for k in ("group", "dynamic")}
     g = agg["group"]
     ov = g.iloc[-1]
@@ -194,15 +194,6 @@ def compare_panel(panel: pd.DataFrame, *, outcome: str, unit: str, time: str, fi
     out["level"], out["unit_id"], out["unit_name"], out["district"] = level, unit_id, unit_name, district
     out["category"] = category
     return finalize(out)
-
-
-def _t_p(est, se, df):
-    """Two-sided p of est/se against Student t with ``df`` degrees of freedom."""
-    from scipy.special import stdtr
-
-    if not (np.isfinite(est) and np.isfinite(se) and se > 0 and np.isfinite(df) and df > 0):
-        return np.nan
-    return float(2 * stdtr(df, -abs(est / se)))
 
 
 def first_piloted_year(pilot: pd.Series, pilot_start: pd.Series) -> pd.Series:

@@ -127,7 +127,13 @@ class Coverage:
         of any of ``date_cols``."""
         from evalkit.families import _aggregate as agg
 
-        ext = agg.extremes(ds, table, dict.fromkeys((first_col, *date_cols)))
+        return cls.from_extremes(agg.extremes(ds, table, dict.fromkeys((first_col, *date_cols))),
+                                 first_col, date_cols, as_of)
+
+    @classmethod
+    def from_extremes(cls, ext: dict, first_col: str, date_cols: tuple[str, ...],
+                      as_of: pd.Timestamp | None) -> "Coverage":
+        """:meth:`of` from ``{column: (min, max)}`` already at hand (:func:`_aggregate.extremes`)."""
         first = ext[first_col][0]
         if first is None:
             return cls(None, as_of)

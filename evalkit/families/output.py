@@ -75,7 +75,7 @@ def csv_bytes(df) -> bytes:
     Each column becomes a list of cells at once (floats by ``"%.10g" %``) and
     :mod:`csv` writes the rows: the bytes of ``DataFrame.to_csv(na_rep="",
     float_format="%.10g", lineterminator="\\n")`` with booleans as true/false,
-    several times faster (a test holds the two equal).
+    several times faster (tests/families/test_output.py holds the two equal).
     """
     import csv
 
@@ -95,18 +95,6 @@ def csv_bytes(df) -> bytes:
     w = csv.writer(buf, lineterminator="\n")
     w.writerow([str(c) for c in df.columns])
     w.writerows(zip(*cells))
-    return ("\ufeff" + buf.getvalue()).encode("utf-8")
-
-
-def _csv_bytes_pandas(df) -> bytes:
-    """Reference for :func:`csv_bytes` (pandas' writer); used by the tests."""
-    out = df.copy()
-    for c in out.columns:
-        dt = out[c].dtype
-        if dt == bool or str(dt) == "boolean":
-            out[c] = out[c].map({True: "true", False: "false"}).astype("object")
-    buf = io.StringIO()
-    out.to_csv(buf, index=False, na_rep="", float_format="%.10g", lineterminator="\n")
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 

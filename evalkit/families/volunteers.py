@@ -120,8 +120,8 @@ def compute(ctx) -> pd.DataFrame:
     if as_of is None:
         dates = [ext[c][1] for c in ("registered_on", "left_on", "served_on") if ext[c][1] is not None]
         as_of = max(dates) if dates else pd.Timestamp(year, 12, 31)
-    cov_reg = Coverage.of(ds, "volunteers", "registered_on", (), pd.Timestamp(as_of))
-    cov_act = Coverage.of(ds, "volunteer_hours", "served_on", (), pd.Timestamp(as_of))
+    cov_reg = Coverage.from_extremes(ext, "registered_on", (), pd.Timestamp(as_of))
+    cov_act = Coverage.from_extremes(ext, "served_on", (), pd.Timestamp(as_of))
     ok_r, end_r, note_r = cov_reg.year(year)
     ok_a, end_a, note_a = cov_act.year(year)
     ok_p, end_p, _ = cov_act.year(year - 1)

@@ -11,25 +11,13 @@ DuckDB checks before pandas is imported) does not import pandas.
 
 from __future__ import annotations
 
-import importlib
+from evalkit._lazy import lazy_exports
 
 __all__ = ["load", "Dataset", "ValidationReport", "Problem"]
 
-_LAZY = {
+__getattr__, __dir__ = lazy_exports(__name__, {
     "load": "evalkit.io._load",
     "Dataset": "evalkit.io.dataset",
     "ValidationReport": "evalkit.io.validate",
     "Problem": "evalkit.io.validate",
-}
-
-
-def __getattr__(name: str):
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'evalkit.io' has no attribute {name!r}")
-
-
-def __dir__():
-    return sorted(set(globals()) | set(__all__))
+})

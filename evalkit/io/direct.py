@@ -439,7 +439,6 @@ class DirectOpen:
             self.close()
             return None  # nothing to defer
         from evalkit.io._load import load
-        from evalkit.io.read import find_sources
 
         self._checked.wait()
         files = self._files
@@ -452,10 +451,9 @@ class DirectOpen:
         ids = ds.tables["communities"]["community_id"].dropna().astype("str").tolist()
         if _community_problems(files, ids):
             return None
-        sources, _ = find_sources(self.folder)
         ds.files = files
         for name, ft in files.items():
-            ds.sources[name] = str(sources[name])
+            ds.sources[name] = Path(ft.path).name  # as the loader names a file source
             ds.source_columns[name] = list(ft.columns)
         return ds
 

@@ -8,7 +8,7 @@ Lazy: nothing heavy is imported until used.
 
 from __future__ import annotations
 
-import importlib
+from evalkit._lazy import lazy_exports
 
 _LAZY = {
     "build_reports": "evalkit.report.batch",
@@ -28,15 +28,4 @@ _SUBMODULES = {"batch", "export", "manifest", "index", "text", "sections"}
 __all__ = sorted(_LAZY) + sorted(_SUBMODULES)
 
 
-def __getattr__(name: str):
-    if name in _SUBMODULES:
-        return importlib.import_module(f"evalkit.report.{name}")
-    if name in _LAZY:
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'evalkit.report' has no attribute {name!r}")
-
-
-def __dir__():
-    return __all__
+__getattr__, __dir__ = lazy_exports(__name__, _LAZY, _SUBMODULES)

@@ -427,7 +427,7 @@ class CSResult:
     ----------
     gt
         DataFrame: ``group``, ``time``, ``base``, ``att``, ``se``, ``ci_low``,
-        ``ci_high``, ``n_treated``, ``n_control``, ``post`` (t ≥ g).
+        ``ci_high``, ``p_value``, ``n_treated``, ``n_control``, ``post`` (t ≥ g).
     psi
         Influence functions, units × cells (R ``did``'s ``inffunc``, scaled so
         that var = Σψ² / n²).
@@ -541,8 +541,8 @@ def callaway_santanna(data: pd.DataFrame | Panel, *, outcome: str | None = None,
     Returns
     -------
     CSResult
-        ``gt`` holds one row per cell with ``att``, ``se`` and interval (and
-        ``df`` with ``ci="welch"``); ``psi`` the influence functions.
+        ``gt`` holds one row per cell with ``att``, ``se``, interval and
+        ``p_value`` (and ``df`` with ``ci="welch"``); ``psi`` the influence functions.
 
     Notes
     -----
@@ -593,7 +593,7 @@ def callaway_santanna(data: pd.DataFrame | Panel, *, outcome: str | None = None,
     involved = treat | cont
     se, df = (_welch(psi, panel.cluster, panel.G, involved) if ci == "welch"
               else (_se(psi, panel.cluster), None))
-    lo, hi, _p = _interval(att, se, df, level)
+    lo, hi, pv = _interval(att, se, df, level)
     nt = (treat).sum(axis=0)
     nc = cont.sum(axis=0)
     if (nc == 0).all():
@@ -601,7 +601,7 @@ def callaway_santanna(data: pd.DataFrame | Panel, *, outcome: str | None = None,
                         "There are no control units (never treated or not yet treated).")
     gtdf = pd.DataFrame({"group": gt[:, 0].astype(int), "time": gt[:, 1].astype(int),
                          "base": gt[:, 2].astype(int), "att": att, "se": se,
-                         "ci_low": lo, "ci_high": hi,
+                         "ci_low": lo, "ci_high": hi, "p_value": pv,
                          "n_treated": nt, "n_control": nc, "post": gt[:, 1] >= gt[:, 0]})
     if df is not None:
         gtdf["df"] = df

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 import pytest
 
@@ -118,8 +120,6 @@ def test_cli_indicators_and_catalog(demo_ds, demo_dir, tmp_path, capsys):
 
 def test_csv_writer_equals_pandas_to_csv(demo_ds):
     """csv_bytes builds the cells itself; pandas' writer (same options) is the reference."""
-    from evalkit.families.output import _csv_bytes_pandas
-
     full = indicators(demo_ds, year=2024, level=["community", "street", "district", "city"])
     assert csv_bytes(full) == _csv_bytes_pandas(full)
     tricky = pd.DataFrame({
@@ -155,3 +155,15 @@ def test_xlsx_text_is_never_a_formula_or_link(table, tmp_path):
     cells = [c for ws in openpyxl.load_workbook(p) for row in ws.iter_rows() for c in row
              if isinstance(c.value, str) and "x.invalid" in c.value]
     assert len(cells) == 2 and all(c.data_type == "s" and c.hyperlink is None for c in cells)
+
+
+def _csv_bytes_pandas(df) -> bytes:
+    """The reference for csv_bytes: pandas' own writer with the same options."""
+    out = df.copy()
+    for c in out.columns:
+        dt = out[c].dtype
+        if dt == bool or str(dt) == "boolean":
+            out[c] = out[c].map({True: "true", False: "false"}).astype("object")
+    buf = io.StringIO()
+    out.to_csv(buf, index=False, na_rep="", float_format="%.10g", lineterminator="\n")
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
