@@ -330,12 +330,18 @@ def _files(folder: Path) -> dict[str, Path] | None:
 class DirectOpen:
     """:func:`open_direct` in two halves, so that the file checks overlap other work.
 
-    Creating it starts a thread that finds the canonical Parquet files of
-    :data:`DEFERRABLE` and runs their checks in DuckDB (which releases the
-    GIL), then imports ``scipy.special`` (the intervals need it).  Meanwhile
-    the caller imports pandas and works out which tables it needs (:meth:`want`);
-    :meth:`result` then loads the small tables, checks the foreign keys to the
-    register and returns the Dataset, or None.  The thread imports no pandas.
+    Creating it lists the folder, imports DuckDB and starts a thread that finds
+    the canonical Parquet files of :data:`DEFERRABLE` and runs their checks in
+    DuckDB (which releases the GIL).  Meanwhile the caller imports pandas and
+    works out which tables it needs (:meth:`want`); :meth:`result` then loads
+    and validates the small tables and imports ``scipy.special`` (the intervals
+    need it) while the checks run, waits for them, checks the foreign keys to
+    the register and returns the Dataset, or None.  The thread imports no pandas.
+
+    When a check of a Parquet ledger fails, the small tables have been loaded in
+    vain: the caller's ``load`` reads them again (at city scale about 0.1 s, on
+    the path that reads every table anyway).  CSV and Excel ledgers are known
+    at once and load nothing here.
 
     With ``validate=False`` only what the loader would change is checked, not
     the contract's rules (see :func:`_table_queries`), as for
@@ -351,8 +357,16 @@ class DirectOpen:
         self._files: dict[str, FileTable] | None = None  # None: not eligible, or a check failed
         self._cancelled = False
         self._con = None  # the thread's DuckDB connection (to interrupt it)
+        #: table -> data file (None: not a folder, or a workbook or a table in two files)
+        try:
+            self._sources = _files(self.folder) if self.folder.is_dir() else None
+        except OSError:  # unreadable: the loader reports it
+            self._sources = None
         if tables is not None:
             self.want(tables)
+        # import DuckDB here, not in the thread: there the import would queue for the GIL
+        # behind the caller's imports, and the checks would start only after them
+        import duckdb  # noqa: F401
         self._thread = threading.Thread(target=self._run, name="evalkit-direct", daemon=True)
         _OPEN.add(self)
         self._thread.start()
@@ -387,16 +401,9 @@ class DirectOpen:
             self._files = None
         finally:
             self._checked.set()
-        if self._files and not self._cancelled:
-            try:
-                import scipy.special  # noqa: F401 - warm the import the intervals need
-            except ImportError:  # pragma: no cover - a dependency
-                pass
 
     def _check(self) -> dict[str, FileTable] | None:
-        if not self.folder.is_dir():
-            return None
-        sources = _files(self.folder)
+        sources = self._sources
         if sources is None:
             return None
         files: dict[str, FileTable | None] = {}
@@ -440,13 +447,27 @@ class DirectOpen:
             return None  # nothing to defer
         from evalkit.io._load import load
 
-        self._checked.wait()
-        files = self._files
-        if not files:
+        if self._sources is None:
             self.close()
             return None
-        ds = load(self.folder, tables=sorted(self._wanted - set(files)))
+        # the tables that stay on disk if their checks pass; the others are loaded (and
+        # validated) while DuckDB checks these
+        deferred = set(DEFERRABLE) & set(self._sources) & self._wanted
+        if not deferred or any(self._sources[n].suffix.lower() != ".parquet" for n in deferred):
+            self.close()
+            return None  # (CSV, Excel) the loader reads every table
+        ds = load(self.folder, tables=sorted(self._wanted - deferred))
         if "communities" not in ds.tables or (self.validate and not ds.validate().ok):
+            self.close()
+            return None
+        try:
+            import scipy.special  # noqa: F401 - warm the import the intervals need
+        except ImportError:  # pragma: no cover - a dependency
+            pass
+        self._checked.wait()
+        files = self._files
+        if not files or set(files) != deferred:
+            self.close()
             return None
         ids = ds.tables["communities"]["community_id"].dropna().astype("str").tolist()
         if _community_problems(files, ids):

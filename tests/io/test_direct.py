@@ -203,6 +203,21 @@ def test_direct_falls_back_exactly_when_the_loader_differs(corrupted, name, vali
         _same_indicators(ds, ref, year=2024, level=["community", "city"])
 
 
+def test_an_invalid_small_table_falls_back_and_stops_the_checks(pq_dir, tmp_path):
+    """The small tables are loaded while DuckDB checks the ledgers; when one of them fails
+    validation the result is None at once and the check thread is stopped."""
+    from evalkit.io.direct import DirectOpen
+
+    path = _edit(pq_dir, tmp_path / "bad-cadres", "cadres", _set("birth_year", 0, 1850, pa.int64()))
+    d = DirectOpen(path, validate=True)
+    d.want(tables_needed())
+    assert _quiet(d.result) is None
+    assert not d._thread.is_alive()
+    # without validation the same data reads directly (the loader changes nothing)
+    ds = open_direct(path, tables_needed(), validate=False)
+    assert ds is not None and set(ds.files) == {"disputes", "volunteers", "volunteer_hours"}
+
+
 def test_cli_output_is_identical_with_and_without_direct_scans(pq_dir, tmp_path):
     outs = {}
     for direct in ("1", "0"):
