@@ -40,7 +40,7 @@ different cluster sizes. Journal of Applied Econometrics 32(2), 233–254.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 
 import numpy as np
@@ -575,8 +575,7 @@ def callaway_santanna(data: pd.DataFrame | Panel, *, outcome: str | None = None,
                                  "outcome, unit, time and first_treated columns are required.")
         panel = prepare_panel(data, outcome=outcome, unit=unit, time=time, first_treated=first_treated,
                               cluster=cluster, weights=weights, start=start, end=end)
-    design = _design(panel, control)
-    times, gt, levels, ctrl, Z, tcol = design
+    panel, times, gt, levels, ctrl, Z, tcol = _design(panel, control)
     Gp = panel.G[None, :]
     W, S = _cohort_sums(Gp, panel.w, Z, levels, chunk=1)
     att, WT, WC = _att_from_sums(W, S, gt, levels, ctrl, tcol)
@@ -612,7 +611,12 @@ def callaway_santanna(data: pd.DataFrame | Panel, *, outcome: str | None = None,
 
 
 def _design(panel: Panel, control: str):
-    """Cells and the stacked matrix Z = [Y, Δ for each cell] used by every estimate."""
+    """The panel estimated on, its periods, cells and the stacked matrix Z = [Y, Δ for each
+    cell] used by every estimate.
+
+    The panel returned is ``panel`` itself, or a copy without the periods from the last
+    cohort on (``notyet`` without never-treated units); ``panel`` is never changed.
+    """
     times = panel.times
     G = panel.G
     cohorts = np.unique(G[G > 0])
@@ -629,10 +633,10 @@ def _design(panel: Panel, control: str):
                             "All units start treatment in the same period; there are no never- or "
                             "not-yet-treated controls.")
         keep_t = times < gmax
-        panel.Y, panel.times = panel.Y[:, keep_t], times[keep_t]
+        panel = replace(panel, Y=panel.Y[:, keep_t], times=times[keep_t],
+                        notes=[*panel.notes, f"no never-treated units: periods from {int(gmax)} dropped"])
         times = panel.times
         cohorts = cohorts[cohorts < gmax]
-        panel.notes.append(f"no never-treated units: periods from {int(gmax)} dropped")
     built = _cells(times, cohorts, G, control)
     if built is None:
         raise DataError("窗口内没有试点前的年份，无法比较。",
@@ -641,7 +645,7 @@ def _design(panel: Panel, control: str):
     tidx = {t: j for j, t in enumerate(times)}
     D = np.column_stack([panel.Y[:, tidx[t]] - panel.Y[:, tidx[b]] for _, t, b in gt])
     Z = np.column_stack([panel.Y, D])
-    return times, gt, levels, ctrl, Z, panel.Y.shape[1]
+    return panel, times, gt, levels, ctrl, Z, panel.Y.shape[1]
 
 
 def _se(psi: np.ndarray, cluster: np.ndarray) -> np.ndarray:
@@ -1118,25 +1122,26 @@ def randomization_inference(panel: Panel, *, control: Control = "never", draws: 
     """
     if draws < 1:
         raise ParameterError("draws 必须为正整数。", "draws must be a positive integer.")
-    panel_c = Panel(**{**panel.__dict__, "notes": list(panel.notes)})
     if cs is None:
-        cs = callaway_santanna(panel_c, control=control)
-    times, gt, levels, ctrl, Z, tcol = (cs.panel.times, cs.cells["gt"], cs.cells["levels"],
-                                       cs.cells["ctrl"], cs.cells["Z"], cs.cells["tcol"])
-    P0 = cs.panel
-    n = len(P0.G)
+        cs = callaway_santanna(panel, control=control)
+    gt, levels, ctrl, Z, tcol = (cs.cells["gt"], cs.cells["levels"], cs.cells["ctrl"], cs.cells["Z"],
+                                 cs.cells["tcol"])
+    # cs.panel has the same units as ``panel`` but may lack the periods from the last cohort
+    # on (``notyet`` without never-treated units): the TWFE coefficient is the one on
+    # ``panel``'s whole window, the Callaway–Sant'Anna statistics those of cs.panel
+    n = len(panel.G)
     rng = np.random.default_rng(seed)
-    Gp = np.vstack([P0.G, np.stack([rng.permutation(P0.G) for _ in range(draws)])])
+    Gp = np.vstack([panel.G, np.stack([rng.permutation(panel.G) for _ in range(draws)])])
     # Weighted two-way residual of y (exact on a balanced panel with unit weights).
-    Y = P0.Y
-    w = P0.w
+    Y = panel.Y
+    w = panel.w
     wsum = w.sum()
     ytil = Y - Y.mean(1, keepdims=True) - (w @ Y / wsum)[None, :] + (w @ Y.mean(1)) / wsum
     Zall = np.column_stack([ytil, Z[:, tcol:]])
     chunk = max(1, int(4e6 // max(n, 1)))
     W, S = _cohort_sums(Gp, w, Zall, levels, chunk)
     T = Y.shape[1]
-    beta = _twfe_beta_batch(W, S[:, :, :T], levels, times, wsum)
+    beta = _twfe_beta_batch(W, S[:, :, :T], levels, panel.times, wsum)
     att, _, _ = _att_from_sums(W, S, gt, levels, ctrl, T)
     pg = W / n                                       # P × C: mean of w·1[G=c]
     pgc = pg[:, np.searchsorted(levels, gt[:, 0])]
@@ -1151,6 +1156,6 @@ def randomization_inference(panel: Panel, *, control: Control = "never", draws: 
 
     out = {"twfe": float(pval(beta)), "att_gt": pval(att), "draws": draws, "twfe_beta": float(beta[0])}
     for kind in ("simple", "group", "dynamic", "calendar"):
-        keys, th, ov = _agg_point(kind, att, pgc, gt, cs.cohorts, times)
+        keys, th, ov = _agg_point(kind, att, pgc, gt, cs.cohorts, cs.panel.times)
         out[kind] = {"keys": keys, "p": pval(th) if th.shape[1] else np.empty(0), "overall": float(pval(ov))}
     return out

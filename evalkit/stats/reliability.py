@@ -125,7 +125,10 @@ def cronbach_alpha(
         tot_ss = np.bincount(g, weights=tot_dev * tot_dev, minlength=G)
         # ratio of variances: the (n - 1) denominators cancel
         alpha = k / (k - 1) * (1 - item_ss.sum(axis=1) / tot_ss)
-        bad = (n < 2) | ~(tot_ss > 0)
+        # no variance of the total: exactly 0, or rounding noise of the group means
+        # (items scored 100·(x−min)/(max−min) give means like 33.33… that are not exact)
+        tot_sq = np.bincount(g, weights=x.sum(axis=1) ** 2, minlength=G)
+        bad = (n < 2) | ~(tot_ss > 1e-12 * tot_sq)
         alpha[bad] = np.nan
         df1 = n - 1
         df2 = df1 * (k - 1)

@@ -287,7 +287,7 @@ def trend_glm(
         method); interval exp(beta -/+ z se_beta); two-sided Wald p-value of
         beta; ``model`` "poisson" or "negative binomial"; ``alpha`` the NB2
         dispersion (NaN for Poisson); ``pearson_chi2_df`` of the Poisson fit;
-        ``n`` rows used; ``note`` names the model (``"poisson"``,
+        ``n`` rows used; ``note`` names the model and its dispersion (``"poisson (Pearson chi2/df 0.91)"``,
         ``"negative binomial (alpha 0.12)"``) or says why there is no
         estimate (``"not estimable (no events)"``, ``"... (too few
         observations)"``, ``"... (did not converge)"``).
@@ -452,7 +452,7 @@ def trend_glm(
             model[idx[j]] = "negative binomial"
             bad[j] |= ~convn
         gi = idx[bad]
-        beta[gi] = se_beta[gi] = alpha[gi] = np.nan
+        beta[gi] = se_beta[gi] = alpha[gi] = chi2df[gi] = np.nan
         note[gi] = f"{NOTE_NOT_ESTIMABLE} (did not converge)"
         model[gi] = ""
     z = -special.ndtri((1 - level) / 2)
@@ -463,7 +463,9 @@ def trend_glm(
         hi = np.exp(beta + z * se_beta)
         pv = 2 * special.ndtr(-np.abs(beta / se_beta))
     good = model != ""
-    note[good & (model == "poisson")] = "poisson"
+    isp = good & (model == "poisson")
+    if isp.any():  # the note names the model and the dispersion (docs/INDICATORS.md)
+        note[isp] = [f"poisson (Pearson chi2/df {c:.3g})" for c in chi2df[isp]]
     isnb = good & (model == "negative binomial")
     if isnb.any():
         note[isnb] = [f"negative binomial (alpha {a:.3g})" for a in alpha[isnb]]

@@ -168,6 +168,25 @@ def test_notyet_without_never_treated(sim):
     assert set(res.loc[res.indicator == "pilot_att_group", "period"]) == {"2018", "2020"}
 
 
+def test_notyet_without_never_treated_randomises_the_reported_twfe(sim):
+    """Without never-treated units the Callaway–Sant'Anna estimates drop the periods from
+    the last cohort on; the TWFE estimate keeps the whole window.  The randomisation
+    p-value must be that of the TWFE coefficient reported (not of one on fewer periods),
+    and the caller's panel must not be cut."""
+    from evalkit.stats import did
+
+    d = sim(seed=8)
+    d = d.assign(first=np.where(d["first"] > 0, d["first"], 2022))
+    p = did.prepare_panel(d, outcome="y", unit="unit", time="year", first_treated="first")
+    times, notes = p.times.copy(), list(p.notes)
+    cs = did.callaway_santanna(p, control="notyet")
+    assert (p.times == times).all() and p.notes == notes
+    assert cs.panel.times.max() < times.max() and "no never-treated units" in cs.panel.notes[-1]
+    ri = did.randomization_inference(p, control="notyet", draws=99, cs=cs)
+    res = compare_panel(d, **KW, control="notyet", draws=99)
+    assert ri["twfe_beta"] == pytest.approx(row(res, "pilot_did")["value"], rel=1e-10)
+
+
 # --------------------------------------------------------------------------- compare(ds)
 
 

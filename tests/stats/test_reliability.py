@@ -106,3 +106,18 @@ def test_docstring_examples():
 
     from evalkit.stats import reliability
     assert doctest.testmod(reliability).failed == 0
+
+
+@pytest.mark.parametrize("v", [100 * (2 - 1) / (4 - 1), 100 * 5 / 6, 0.1, 100 / 9])
+@pytest.mark.parametrize("n", [7, 10, 23])
+def test_constant_items_on_a_scored_scale_are_nan(v, n):
+    """Items scored 100·(x−min)/(max−min) are constant at values such as 33.33…: the group
+    mean is then not exact, and the total's variance is rounding noise (≈1e-28), not a
+    variance -- alpha is undefined (NaN), as for exactly constant items."""
+    df = pd.DataFrame({"q1": [v] * n, "q2": [v] * n, "q3": [2 * v] * n})
+    r = cronbach_alpha(df)
+    assert np.isnan(r["alpha"].iloc[0]) and np.isnan(r["ci_low"].iloc[0])
+    # a tiny but real variance still gives alpha
+    df.loc[0, "q1"] = v + 1e-3
+    df.loc[0, "q2"] = v + 1e-3
+    assert np.isfinite(cronbach_alpha(df)["alpha"].iloc[0])

@@ -239,6 +239,22 @@ def test_not_estimable_groups():
     assert np.isfinite(r.loc[1, "value"])
 
 
+def test_a_fit_that_does_not_converge_reports_no_dispersion_and_a_fit_that_does_names_it():
+    """Events only in the last year (quasi-separation): no estimate, and no Pearson chi2/df
+    either (it would be that of a diverged fit, ~1e25).  A converged Poisson fit's note gives
+    its chi2/df, as docs/INDICATORS.md asks ("the note names the model and the dispersion")."""
+    m = np.arange(48)
+    rng = np.random.default_rng(2)
+    y = np.where(m >= 36, rng.poisson(4, 48), 0)
+    df = pd.DataFrame({"y": y, "hh": 1000.0, "t": m / 12, "month": m % 12 + 1})
+    r = trend_glm(df, count="y", exposure="hh", time="t", season="month").iloc[0]
+    assert r["note"] == "not estimable (did not converge)"
+    assert np.isnan(r["beta"]) and np.isnan(r["pearson_chi2_df"])
+    ok = trend_glm(df.assign(y=rng.poisson(4, 48)), count="y", exposure="hh", time="t",
+                   season="month", family="poisson").iloc[0]
+    assert ok["note"] == f"poisson (Pearson chi2/df {ok['pearson_chi2_df']:.3g})"
+
+
 def test_no_season_and_errors():
     df = simulate_counts(2, 36, 1.1, seed=6)
     r = trend_glm(df, count="y", exposure="hh", time="t", season=None, by="g")
