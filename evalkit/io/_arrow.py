@@ -139,7 +139,7 @@ def looks_personal_arrow(col) -> bool:
     Notes
     -----
     Every value is tested (no sampling): strings on their distinct values
-    when dictionary-encoded, otherwise with RE2 over the values whose
+    when dictionary-encoded (the dictionary entries that rows use), otherwise with RE2 over the values whose
     stripped length is 11-18; integers only when one reaches 10^10.
     """
     col = _chunked(col)
@@ -148,8 +148,11 @@ def looks_personal_arrow(col) -> bool:
         return False
     if is_stringlike(t):
         if pa.types.is_dictionary(t):
-            values, _ = _dictionary(col)
-            return _strings_personal(values)
+            # only the entries some row uses: a dictionary may keep values no row holds
+            # (a pandas Categorical's unused categories), which are not data
+            values, idx = _dictionary(col)
+            used = pc.unique(pa.chunked_array(idx, idx[0].type).combine_chunks()).drop_null() if idx else []
+            return len(used) > 0 and _strings_personal(values.take(used))
         return _strings_personal(col)
     if pa.types.is_integer(t):
         big = col.filter(pc.fill_null(pc.greater_equal(col, 10**10), False))

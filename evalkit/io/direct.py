@@ -49,8 +49,10 @@ def _close_all() -> None:
         d.close()
 
 
-# Unicode whitespace as Arrow's utf8_trim_whitespace strips it (RE2's \s is ASCII only).
-_WS = r"[\s\x0B\x{85}\p{Z}]"
+# Unicode whitespace as Arrow's utf8_trim_whitespace (and Python's str.strip) strips it:
+# RE2's \s is ASCII only, and the information separators U+001C-U+001F are whitespace
+# to both but in no Unicode Z category.
+_WS = r"[\s\x0B\x1C-\x1F\x{85}\p{Z}]"
 
 
 def connection():
@@ -233,6 +235,10 @@ def _column_checks(ft: FileTable, col: Column, validate: bool) -> list[str]:
         out.append(_text_check(q))
     if col.type == "code":  # also flags "", whitespace and labels: only exact codes pass
         out.append(f"{q} NOT IN ({', '.join(_lit(c) for c in col.codes)})")
+    if col.type == "date":
+        # the loader reads any date, but the families' date extremes become pandas
+        # Timestamps, which a date before year 1 or after 9999 does not convert to
+        out.append(f"{q} < DATE '0001-01-01' OR {q} > DATE '9999-12-31'")
     if col.type in ("int", "number"):
         v = f"CAST({q} AS DOUBLE)"
         if col.type == "number":

@@ -137,6 +137,25 @@ def _rename(old, new):
     return lambda t: t.rename_columns([new if c == old else c for c in t.column_names])
 
 
+def _days(column, i, days):
+    """Set row ``i`` of a date column to ``days`` since 1970-01-01 (any year date32 holds)."""
+    def fn(t):
+        v = t.column(column).cast(pa.int32()).to_pylist()
+        v[i] = days
+        return t.set_column(t.column_names.index(column), column, pa.array(v, pa.int32()).cast(pa.date32()))
+    return fn
+
+
+def _unused_category(column, value):
+    """Write ``column`` as a pandas Categorical with one more category that no row uses."""
+    def fn(t):
+        df = t.to_pandas()
+        cats = sorted(df[column].dropna().unique().tolist()) + [value]
+        df[column] = pd.Categorical(df[column], categories=cats)
+        return pa.Table.from_pandas(df, preserve_index=False)
+    return fn
+
+
 def _dupe_first_key(key):
     def fn(t):
         vals = t.column(key).to_pylist()
@@ -167,10 +186,17 @@ CASES = {
     "Chinese header": ("disputes", _rename("reported_on", "登记日期"), True, True),
     "unknown column": ("volunteer_hours", lambda t: t.append_column("note", pa.array(["x"] * t.num_rows)), True, True),
     "birth year out of range": ("volunteers", _set("birth_year", 0, 1850), True, False),
+    # U+001C-U+001F: whitespace to Arrow's trim and str.strip, in no Unicode Z category
+    "case id with a trailing information separator": ("disputes", _set("case_id", 3, "D-1\x1c"), True, False),
+    "date after year 9999": ("volunteer_hours", _days("served_on", 0, 6_673_118), True, True),
+    "date before year 1": ("disputes", _days("reported_on", 0, -720_000), True, True),
     # harmless: the loader changes nothing and validation passes
     "missing party flag (default)": ("volunteers", _set("party_member", 0, None), False, False),
     "optional column absent": ("disputes", lambda t: t.drop_columns(["method", "source"]), False, False),
     "id with digits only": ("disputes", _set("case_id", 0, "20240000012345"), False, False),
+    # a dictionary entry no row uses is not data: neither path sees a mobile number
+    "unused category that looks like a mobile number": (
+        "disputes", _unused_category("community_id", "13812345678"), False, False),
 }
 
 
