@@ -168,9 +168,11 @@ def indicators(ds, *, year: int, level: str | Sequence[str] = "community", famil
     -----
     Units above community are computed from the records (numerators and
     denominators summed), never by averaging community rates.  Coverage: a
-    period before a table's first record or after the as-of date is empty
-    with note ``no data``; a year cut by the as-of date has note
-    ``through MM-DD``.
+    period before the month of a table's first record or after the as-of
+    date is empty with note ``no data``; a year cut by the as-of date has
+    note ``through MM-DD``, a year the table begins in after January
+    ``from MM-DD``; a change or retention rate against such a part year
+    names it (``2020 from 07-01``).
 
     References
     ----------

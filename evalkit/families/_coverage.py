@@ -1,6 +1,7 @@
 """Shared helpers of the indicator families.
 
-* coverage and as-of rules (which periods a table covers, the ``through MM-DD`` note),
+* coverage and as-of rules (which periods a table covers, the ``from MM-DD`` and
+  ``through MM-DD`` notes),
 * households and population per community and year,
 * the roll-up of per-community sums to streets, districts and the city,
 * exact Poisson (Garwood) and Wilson intervals,
@@ -142,12 +143,23 @@ class Coverage:
         return cls(pd.Timestamp(first), pd.Timestamp(as_of))
 
     def state(self, start: pd.Timestamp, end: pd.Timestamp) -> tuple[bool, pd.Timestamp | None, str | None]:
-        """(covered, effective end, note) of the period [start, end] (both days inclusive)."""
+        """(covered, effective end, note) of the period [start, end] (both days inclusive).
+
+        Coverage begins with the month of the first record (the monthly rows before it are
+        ``no data``) and ends on the as-of date.  A period that begins before that month
+        is noted ``from MM-DD`` (its first covered day), one that ends after the as-of
+        date ``through MM-DD``; both notes when both apply.
+        """
         if self.first is None or end < self.first.normalize() or start > self.as_of:
             return False, None, NO_DATA
+        notes = []
+        begin = self.first.normalize().replace(day=1)
+        if start < begin:
+            notes.append(f"from {begin:%m-%d}")
         if end > self.as_of:
-            return True, self.as_of, f"through {self.as_of:%m-%d}"
-        return True, end, None
+            end = self.as_of
+            notes.append(f"through {self.as_of:%m-%d}")
+        return True, end, ", ".join(notes) or None
 
     def year(self, year: int) -> tuple[bool, pd.Timestamp | None, str | None]:
         """:meth:`state` of a calendar year."""
@@ -389,6 +401,13 @@ def ratio(num, den):
     den = np.asarray(den, dtype="float64")
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(den > 0, num / den, np.nan)
+
+
+def with_year(note: str | None, year: int, other: str | None) -> str | None:
+    """``note`` and, when the other year of a comparison is partly covered, that year's note
+    (``from 07-01; 2020 from 07-01``): a change against a part year is not a yearly change."""
+    parts = [note, f"{year} {other}" if other and other != NO_DATA else None]
+    return "; ".join(p for p in parts if p) or None
 
 
 def cover(out: pd.DataFrame, ok: bool, note: str | None) -> pd.DataFrame:

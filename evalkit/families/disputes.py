@@ -16,7 +16,7 @@ from evalkit.contract import DISPUTE_CATEGORIES
 from evalkit.families import _aggregate as agg
 from evalkit.families._coverage import (
     Coverage, blank, catalog_entry, cover, garwood, grid, level_map, ratio, rollup, rows, sizes, undefined, wilson,
-    with_note,
+    with_note, with_year,
 )
 
 FAMILY = "disputes"
@@ -175,13 +175,13 @@ def _rates(ctx, cov, monthly):
         out.append(cover(o, ok, note))
         out.append(_monthly_rates(ctx, cov, monthly))
     if ctx.wants("dispute_rate_change"):
-        r0, ok0, _ = year_cases(ctx, cov, monthly, year - 1)
+        r0, ok0, note0 = year_cases(ctx, cov, monthly, year - 1)
         k0, hh0 = r0["cases"].to_numpy(), r0["households"].to_numpy()
         rate1, rate0 = ratio(k, hh), ratio(k0, hh0)
         rr = ratio(rate1, rate0)
         lo, hi = _rate_ratio_ci(k, hh, k0, hh0)
         o = rows("dispute_rate_change", r, value=rr - 1, ci_low=lo - 1, ci_high=hi - 1, n=k + k0)
-        o = cover(o, ok and ok0, note)
+        o = cover(o, ok and ok0, with_year(note, year - 1, note0))
         if ok and ok0:
             o = blank(o, ~(rate0 > 0), "rate 0 in the year before")
         out.append(o)

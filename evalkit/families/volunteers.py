@@ -13,7 +13,7 @@ import pandas as pd
 from evalkit.contract import SERVICE_TYPES
 from evalkit.families import _aggregate as agg
 from evalkit.families._coverage import (
-    Coverage, catalog_entry, cover, garwood, grid, ratio, rollup, rows, sizes, undefined, wilson,
+    Coverage, catalog_entry, cover, garwood, grid, ratio, rollup, rows, sizes, undefined, wilson, with_year,
 )
 
 FAMILY = "volunteers"
@@ -124,7 +124,7 @@ def compute(ctx) -> pd.DataFrame:
     cov_act = Coverage.from_extremes(ext, "served_on", (), pd.Timestamp(as_of))
     ok_r, end_r, note_r = cov_reg.year(year)
     ok_a, end_a, note_a = cov_act.year(year)
-    ok_p, end_p, _ = cov_act.year(year - 1)
+    ok_p, end_p, note_p = cov_act.year(year - 1)
     start = pd.Timestamp(year, 1, 1)
     end = end_r if ok_r else pd.Timestamp(year, 12, 31)
     end_h = end_a if ok_a else pd.Timestamp(year, 12, 31)
@@ -150,7 +150,7 @@ def compute(ctx) -> pd.DataFrame:
     share_defs = [
         ("volunteer_active_rate", "active", "registered", ok_r and ok_a, note_a or note_r),
         ("volunteer_party_share", "party_active", "active", ok_a, note_a),
-        ("volunteer_retention", "retained", "active_prev", ok_a and ok_p, note_a),
+        ("volunteer_retention", "retained", "active_prev", ok_a and ok_p, with_year(note_a, year - 1, note_p)),
     ]
     for ind, num, den, ok, note in share_defs:
         if ctx.wants(ind):

@@ -121,6 +121,23 @@ def test_year_before_the_ledger_is_no_data_not_zero():
     assert (y["note"] == "no data").all()
 
 
+def test_a_year_the_ledger_begins_in_is_noted_and_so_is_a_change_against_it():
+    """The ledger's first case is 2022-02-10: 2022 is covered from 02-01 only.  Its yearly
+    rows say so (January's monthly row is 'no data'), and the 2023 rate change -- a year
+    against a part year -- names the part year."""
+    t = indicators(small_dataset(), year=2022, level=["community", "city"], families=FAMS,
+                   indicators=["dispute_count", "dispute_rate"])
+    r = one(t, indicator="dispute_count", level="city", period="2022")
+    assert r["value"] == 1 and r["note"] == "from 02-01"
+    assert one(t, indicator="dispute_rate", level="city", period="2022-01")["note"] == "no data"
+    assert pd.isna(one(t, indicator="dispute_rate", level="city", period="2022-02")["note"])
+    t = indicators(small_dataset(), year=2023, level=["city"], families=FAMS,
+                   indicators=["dispute_count", "dispute_rate_change"])
+    assert pd.isna(one(t, indicator="dispute_count", level="city", period="2023")["note"])
+    r = one(t, indicator="dispute_rate_change", level="city", period="2023")
+    assert r["note"] == "2022 from 02-01" and np.isfinite(r["value"])
+
+
 def test_as_of_cuts_the_year():
     t = indicators(small_dataset(), year=2024, as_of="2024-06-30", families=FAMS,
                    indicators=["dispute_count", "dispute_rate", "dispute_resolution_rate"])

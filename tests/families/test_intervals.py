@@ -48,8 +48,18 @@ def test_rate_ratio_interval_is_clopper_pearson_on_the_conditional_binomial():
 def test_coverage_states():
     cov = Coverage(pd.Timestamp("2022-02-10"), pd.Timestamp("2024-06-30"))
     assert cov.year(2021) == (False, None, "no data")
-    assert cov.year(2022)[0] and cov.year(2022)[2] is None
+    # the ledger begins in February 2022: that year is covered from 02-01 only (January's
+    # monthly row is 'no data'), and says so; the first month itself is whole
+    assert cov.year(2022) == (True, pd.Timestamp("2022-12-31"), "from 02-01")
+    assert cov.state(pd.Timestamp("2022-02-01"), pd.Timestamp("2022-02-28"))[2] is None
+    assert cov.state(pd.Timestamp("2022-01-01"), pd.Timestamp("2022-01-31"))[0] is False
+    assert cov.year(2023) == (True, pd.Timestamp("2023-12-31"), None)
     ok, end, note = cov.year(2024)
     assert ok and end == pd.Timestamp("2024-06-30") and note == "through 06-30"
     assert cov.year(2025) == (False, None, "no data")
     assert Coverage(None, None).year(2024)[0] is False
+    # a ledger of a few months: both notes
+    short = Coverage(pd.Timestamp("2024-03-05"), pd.Timestamp("2024-09-30"))
+    assert short.year(2024) == (True, pd.Timestamp("2024-09-30"), "from 03-01, through 09-30")
+    # a ledger that starts on a January day covers the whole year
+    assert Coverage(pd.Timestamp("2020-01-07"), pd.Timestamp("2024-12-31")).year(2020)[2] is None
