@@ -118,9 +118,16 @@ class Dataset:
         from evalkit.contract import TABLES
         from evalkit.io._load import load
 
-        tables = {**self.tables, name: load(self.path, tables=[name]).tables[name]}
+        got = load(self.path, tables=[name])
+        tables = {**self.tables, name: got.tables[name]}
         self.tables.clear()  # in place, in the contract's order (as load gives it)
         self.tables.update((n, tables[n]) for n in TABLES if n in tables)
+        # what the load found about this table (hashed columns, parse failures, warnings)
+        self.warnings.extend(w for w in got.warnings if w.table == name)
+        for attr in ("parse_failures", "personal_columns"):
+            part = getattr(got, attr)
+            if name in part:
+                getattr(self, attr)[name] = part[name]
 
     @property
     def synthetic(self) -> bool:

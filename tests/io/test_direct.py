@@ -244,6 +244,20 @@ def test_an_invalid_small_table_falls_back_and_stops_the_checks(pq_dir, tmp_path
     assert ds is not None and set(ds.files) == {"disputes", "volunteers", "volunteer_hours"}
 
 
+def test_a_table_loaded_on_first_use_keeps_what_its_load_found(corrupted):
+    """Without validation a record id is not checked (no indicator reads it); when the
+    table is loaded on first use, the loader hashes the ID-card number there, and the
+    Dataset keeps that load's warning and its list of hashed columns."""
+    path = corrupted["ID-card number as record id"]
+    ds = open_direct(path, tables_needed(), validate=False)
+    assert ds is not None and not any(w.table == "volunteer_hours" for w in ds.warnings)
+    ds["volunteer_hours"]
+    ref = _quiet(load, path)
+    mine = [(w.rule, w.column, w.count) for w in ds.warnings if w.table == "volunteer_hours"]
+    assert mine and mine == [(w.rule, w.column, w.count) for w in ref.warnings if w.table == "volunteer_hours"]
+    assert ds.personal_columns.get("volunteer_hours") == ref.personal_columns["volunteer_hours"]
+
+
 def test_cli_output_is_identical_with_and_without_direct_scans(pq_dir, tmp_path):
     outs = {}
     for direct in ("1", "0"):
