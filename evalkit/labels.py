@@ -151,6 +151,11 @@ TEXT: dict[str, tuple[str, str]] = {
                     "Pilot comparison: the difference in {name} between piloted and comparison communities is "
                     "{value} ({interval}). With fewer than 10 piloted communities the p-value comes from "
                     "randomisation inference: p = {p}, {verdict}"),
+    "pilot_clash": ("但置信区间{inc} 0：区间（按试点批次的 Welch t 近似）与随机化推断的 p 值结论不一致，效应应视为不确定。",
+                    "But the interval {inc} 0: the interval (a Welch t approximation by pilot cohort) and the "
+                    "randomisation p-value disagree, so treat the effect as uncertain."),
+    "includes": ("包含", "includes"),
+    "excludes": ("不含", "excludes"),
     "ci_text": ("95% 置信区间 {lo} 至 {hi}", "95% interval {lo} to {hi}"),
     "ci_none": ("区间无法估计：有的试点批次只有一个社区", "no interval: a pilot cohort has a single community"),
     "verdict_sig": ("在 5% 水平上统计显著。", "significant at the 5% level."),

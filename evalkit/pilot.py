@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.exceptions import DataError, EvalkitError, ParameterError, check_choice
-from evalkit.families._frame import CITY_ID, CITY_NAME, finalize
+from evalkit.families._frame import CITY_ID, CITY_NAME, finalize, interval_disagrees
 from evalkit.stats import did as _did
 
 __all__ = ["compare", "compare_panel", "compare_cli", "first_piloted_year", "explain", "FEW_UNITS"]
@@ -306,9 +306,14 @@ def compare(ds, *, outcome: str, start: int, end: int, control: str = "never", l
         try:
             parts.append(one(sub, "district", dist, dist, dist))
         except EvalkitError as err:
-            errors.append(err)
+            errors.append((dist, err))
     if not parts:
-        raise errors[0]
+        raise errors[0][1]
+    import warnings
+
+    for dist, err in errors:  # a district left out is said, not dropped in silence
+        warnings.warn(f"区县 {dist} 没有试点对比：{err.zh}\nNo pilot comparison for district {dist}: {err.en}",
+                      UserWarning, stacklevel=2)
     return finalize(pd.concat(parts, ignore_index=True))
 
 
@@ -349,7 +354,8 @@ def explain(result: pd.DataFrame, lang: str = "zh") -> str:
     few = "few piloted units" in note
     ctrl_never = "never piloted" in note
     sig = pd.notna(att["p_value"]) and att["p_value"] < 0.05
-    covers0 = att["ci_low"] <= 0 <= att["ci_high"]
+    covers0 = bool(att["ci_low"] <= 0 <= att["ci_high"])
+    clash = interval_disagrees(att)
     pt_na = pd.isna(pt["p_value"])  # no pre-period cell to test (e.g. every cohort starts in year 2)
     pt_ok = not pt_na and pt["p_value"] >= 0.05
 
@@ -367,7 +373,8 @@ def explain(result: pd.DataFrame, lang: str = "zh") -> str:
              f"平均试点效应（Callaway–Sant'Anna 方法）为 {f(att['value'])}，"
              f"95% 置信区间 [{f(att['ci_low'])}, {f(att['ci_high'])}]，p = {fp(att['p_value'])}。"
              + ("在 5% 水平上统计显著。" if sig else "在 5% 水平上不显著，不能排除没有效应。")
-             + ("（区间包含 0。）" if covers0 else ""),
+             + (f"但置信区间{'包含' if covers0 else '不含'} 0：区间（按试点批次的 Welch t 近似）与随机化推断的"
+                "p 值结论不一致，效应应视为不确定。" if clash else ("（区间包含 0。）" if covers0 else "")),
              f"传统双向固定效应估计为 {f(did['value'])}（区间 [{f(did['ci_low'])}, {f(did['ci_high'])}]）；"
              "试点年份不一时它可能有偏，以上一行为准。",
              ("试点前的趋势无法检验（没有可比的试点前年份，或每个试点年份的试点社区太少），平行趋势只能是假设。" if pt_na else
@@ -375,7 +382,7 @@ def explain(result: pd.DataFrame, lang: str = "zh") -> str:
               + f"（前期检验 p = {fp(pt['p_value'])}）。注意：该检验功效较低，通过检验不等于证明趋势平行。")]
         if few:
             s.append("试点社区少于 10 个，p 值来自随机化推断（把试点身份随机重新分配）；"
-                     "置信区间基于大样本公式，此时可能偏窄，结论更不确定。")
+                     "置信区间是按试点批次计算的 Welch t 区间，只是近似，结论更不确定。")
         s.append("注意：试点社区并非随机选定，其他同期政策或社区差异也可能造成差别。")
     else:
         s = [f"What was compared: over {window}, the change in {outcome} of piloted communities after their "
@@ -385,7 +392,9 @@ def explain(result: pd.DataFrame, lang: str = "zh") -> str:
              f"[{f(att['ci_low'])}, {f(att['ci_high'])}], p = {fp(att['p_value'])}. "
              + ("It is statistically significant at the 5% level." if sig
                 else "It is not significant at the 5% level: no effect cannot be ruled out.")
-             + (" (The interval includes 0.)" if covers0 else ""),
+             + (f" But the interval {'includes' if covers0 else 'excludes'} 0: the interval (a Welch t "
+                "approximation by pilot cohort) and the randomisation p-value disagree, so treat the effect "
+                "as uncertain." if clash else (" (The interval includes 0.)" if covers0 else "")),
              f"The classic two-way fixed-effects estimate is {f(did['value'])} (interval "
              f"[{f(did['ci_low'])}, {f(did['ci_high'])}]); with pilots starting in different years it "
              "can be biased, so rely on the line above.",
@@ -398,8 +407,8 @@ def explain(result: pd.DataFrame, lang: str = "zh") -> str:
               "prove parallel trends.")]
         if few:
             s.append("Fewer than 10 communities were piloted: p-values come from randomisation inference "
-                     "(reassigning the pilots at random); the intervals rest on large-sample formulas "
-                     "and may be too narrow, so the result is more uncertain.")
+                     "(reassigning the pilots at random); the intervals are Welch t intervals by pilot "
+                     "cohort, an approximation, so the result is more uncertain.")
         s.append("Caveat: pilots were not chosen at random; other policies or differences between "
                  "communities may also explain a difference.")
     return "\n".join(s)

@@ -133,3 +133,18 @@ def units(ds: "Dataset", level: str) -> pd.DataFrame:
     else:  # pragma: no cover - checked by the caller
         raise ValueError(level)
     return out.reset_index(drop=True)
+
+
+def interval_disagrees(row) -> bool:
+    """Whether a result row's 95% interval and its p-value point different ways.
+
+    Below 10 piloted units the p-value comes from randomisation inference and the
+    interval is a Welch t interval by cohort: the p-value may be under 0.05 while the
+    interval includes 0, or over it while the interval excludes 0.  (With 10 or more
+    both come from the same t distribution and always agree.)  False when either is
+    missing.
+    """
+    lo, hi, p = row["ci_low"], row["ci_high"], row["p_value"]
+    if pd.isna(lo) or pd.isna(hi) or pd.isna(p):
+        return False
+    return bool((p < 0.05) == (lo <= 0 <= hi))

@@ -517,9 +517,15 @@ def findings(rd: ReportData, hl: pd.DataFrame | None = None, *, max_sentences: i
         interval = (tx.t("ci_text", lang, lo=fv(r["ci_low"]), hi=fv(r["ci_high"]))
                     if pd.notna(r["ci_low"]) and pd.notna(r["ci_high"]) else tx.t("ci_none", lang))
         if "few piloted units" in str(r["note"]):
-            out.append(tx.t("f_pilot_few", lang, name=nm, value=fv(v), interval=interval,
-                            p="—" if pd.isna(r["p_value"]) else f"{r['p_value']:.3f}",
-                            verdict=tx.t("verdict_sig" if sig else "verdict_ns", lang)))
+            from evalkit.families._frame import interval_disagrees
+
+            text = tx.t("f_pilot_few", lang, name=nm, value=fv(v), interval=interval,
+                        p="—" if pd.isna(r["p_value"]) else f"{r['p_value']:.3f}",
+                        verdict=tx.t("verdict_sig" if sig else "verdict_ns", lang))
+            if interval_disagrees(r):
+                inc = "includes" if r["ci_low"] <= 0 <= r["ci_high"] else "excludes"
+                text += (" " if lang == "en" else "") + tx.t("pilot_clash", lang, inc=tx.t(inc, lang))
+            out.append(text)
         elif sig:
             out.append(tx.t("f_pilot_sig", lang, name=nm, value=fv(abs(v)), dir=tx.t("lower" if v < 0 else "higher", lang),
                             interval=interval))

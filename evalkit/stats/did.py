@@ -362,6 +362,12 @@ def prepare_panel(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fir
         raise DataError("权重必须为正数且不能为空。", "Weights must be positive and not empty.", column=weights)
     df = pd.DataFrame({"u": data[unit].to_numpy(), "t": tt.astype(np.int64), "y": y, "g": ft, "w": w})
     df["c"] = data[cluster].to_numpy() if cluster else df["u"]
+    if cluster and df["c"].isna().any():
+        # pd.factorize would code a missing cluster -1, which numpy indexing reads as the last cluster
+        miss = df.loc[df["c"].isna(), "u"]
+        raise DataError(f"聚类列有空值：单位 {miss.iloc[0]} 等 {miss.nunique()} 个单位没有聚类。每个单位都需要聚类值。",
+                        f"The cluster column has empty values: {miss.nunique()} unit(s), e.g. {miss.iloc[0]}, "
+                        "have no cluster. Every unit needs one.", column=cluster)
     if start is not None:
         df = df[df["t"] >= start]
     if end is not None:
@@ -677,9 +683,12 @@ def _welch(psi: np.ndarray, cluster: np.ndarray, group: np.ndarray,
         group of its first unit.
     involved
         Units × estimates: whether the unit's outcomes enter the estimate (as
-        treated or control).  A group involved with a single cluster makes the
-        estimate's interval NaN -- its influence function is 0 there, so its
-        variance would silently count as zero.
+        treated or control).  Per estimate, :math:`m_k` counts only the clusters
+        of group k with an involved unit (a cohort-specific aggregate of the
+        piloted group rests on that cohort's clusters alone), and a group
+        involved with a single cluster makes the estimate's interval NaN -- its
+        influence function is 0 there, so its variance would silently count as
+        zero.  Without it, every cluster of the group counts.
 
     Returns
     -------
@@ -717,22 +726,28 @@ def _welch(psi: np.ndarray, cluster: np.ndarray, group: np.ndarray,
     order = np.arange(len(cluster))[::-1]
     first[cluster[order]] = order  # the first unit of each cluster
     cgroup = np.asarray(group)[first]
-    var = np.zeros(psi.shape[1])
-    den = np.zeros(psi.shape[1])
-    bad = np.zeros(psi.shape[1], dtype=bool)
+    k = psi.shape[1]
+    if involved is not None:  # cluster × estimate: a unit of the cluster enters the estimate
+        cinv = np.zeros((nc, k), dtype=bool)
+        np.logical_or.at(cinv, cluster, np.atleast_2d(np.asarray(involved, bool).T).T)
+    var = np.zeros(k)
+    den = np.zeros(k)
+    bad = np.zeros(k, dtype=bool)
     for g in np.unique(cgroup):
         sel = cgroup == g
-        m = int(sel.sum())
         vk = (agg[sel] ** 2).sum(axis=0) / n ** 2
         used = vk > _TINY_SE ** 2
         if involved is not None:
-            used = used | np.atleast_2d(involved.T).T[np.asarray(group) == g].any(axis=0)
-        if m < 2:
-            bad |= used
-            continue
-        vk = vk * m / (m - 1)
-        var += np.where(used, vk, 0.0)
-        den += np.where(used, vk ** 2 / (m - 1), 0.0)
+            m = cinv[sel].sum(axis=0)
+            used = used | (m > 0)
+        else:
+            m = np.full(k, int(sel.sum()))
+        bad |= used & (m < 2)
+        ok = used & (m >= 2)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            vk = np.where(ok, vk * m / (m - 1), 0.0)
+            var += vk
+            den += np.where(ok, vk ** 2 / (m - 1), 0.0)
     se = np.sqrt(var)
     with np.errstate(invalid="ignore", divide="ignore"):
         df = var ** 2 / den

@@ -231,6 +231,15 @@ def test_compare_dataset_monkeypatched(sim, monkeypatch):
     assert (one["level"] == "district").all() and (one["unit_id"] == "东区").all()
     both = compare(ds, outcome="dispute_rate", start=2015, end=2024, level="district")
     assert set(both["unit_id"]) == {"东区", "西区"}
+    # a district that cannot be compared (here: no never-piloted community) is left out with a warning
+    com2 = com.copy()
+    com2.loc[(com2["district"] == "东区").to_numpy(), "pilot"] = True
+    com2.loc[(com2["district"] == "东区").to_numpy() & com2["pilot_start"].isna().to_numpy(), "pilot_start"] = \
+        pd.Timestamp("2019-03-01")
+    ds2 = Dataset(path=Path("."), tables={"communities": com2})
+    with pytest.warns(UserWarning, match="东区"):
+        part = compare(ds2, outcome="dispute_rate", start=2015, end=2024, level="district")
+    assert set(part["unit_id"]) == {"西区"}
     assert "平均试点效应" in explain(res, "zh") and "average pilot effect" in explain(res, "en")
     with pytest.raises(ParameterError):
         compare(ds, outcome="dispute_rate", start=2020, end=2019)
@@ -280,6 +289,37 @@ def test_synth_placebo(synth_ds):
     res = compare_panel(p, outcome="value", unit="community_id", time="year", first_treated="first")
     r = row(res, "pilot_att")
     assert r["ci_low"] <= 0 <= r["ci_high"], r["value"]
+
+
+def test_a_missing_cluster_is_an_error_not_another_cluster(sim):
+    """pd.factorize codes a missing value -1, which numpy reads as the last cluster: two
+    units without a cluster were silently merged into another one."""
+    d = sim(seed=3)
+    d["street"] = "S" + (d["unit"].str[1:].astype(int) % 4).astype(str)
+    d.loc[d["unit"] == d["unit"].iloc[0], "street"] = None
+    with pytest.raises(DataError) as e:
+        compare_panel(d, **KW, cluster="street")
+    assert "聚类" in str(e.value) and "cluster" in str(e.value)
+
+
+def test_explain_never_contradicts_its_own_numbers(sim):
+    """Below 10 piloted units the p-value (randomisation) and the interval (Welch t) may
+    disagree; explain() must then say so instead of calling a result significant while
+    noting that its interval includes 0 (or the reverse)."""
+    res = compare_panel(sim(), **KW)
+    att = res["indicator"] == "pilot_att"
+    for p, lo, hi, want_zh, want_en in ((0.015, -19.8, 0.7, "包含 0", "includes 0"),
+                                        (0.10, -9.1, -0.9, "不含 0", "excludes 0")):
+        r = res.copy()
+        r.loc[att, ["p_value", "ci_low", "ci_high"]] = [p, lo, hi]
+        r.loc[att, "note"] = "few piloted units (6): randomisation inference p"
+        zh, en = explain(r, "zh"), explain(r, "en")
+        assert want_zh in zh and "结论不一致" in zh and "（区间包含 0。）" not in zh
+        assert want_en in en and "disagree" in en
+        assert "大样本" not in zh and "large-sample" not in en
+    r = res.copy()
+    r.loc[att, ["p_value", "ci_low", "ci_high"]] = [0.30, -2.0, 1.0]
+    assert "结论不一致" not in explain(r, "zh") and "（区间包含 0。）" in explain(r, "zh")
 
 
 def test_explain_says_when_pretrends_cannot_be_tested(sim):

@@ -76,6 +76,13 @@ def test_few_pilots_finding_names_the_randomisation_p_value(long_table, pilot_ta
     assert "随机化推断" in f and "p = 0.120" in f and "不显著" in f and "95% 置信区间 -8.20 至 -1.80" in f
     f_en = " ".join(sections.findings(_rd(long_table, few, "南山区", "en")))
     assert "randomisation inference: p = 0.120" in f_en
+    # the interval excludes 0 while p > 0.05: the sentence says the two disagree
+    assert "不含 0" in f and "结论不一致" in f
+    assert "excludes 0" in f_en and "disagree" in f_en
+    # agreeing interval and p-value: no such clause
+    few.loc[is_att, ["ci_low", "ci_high"]] = [-9.0, 1.0]
+    f = " ".join(sections.findings(_rd(long_table, few, "南山区")))
+    assert "不显著" in f and "结论不一致" not in f
 
 
 def test_pilot_finding_without_an_interval_says_why(long_table, pilot_table):
