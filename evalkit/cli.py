@@ -173,6 +173,14 @@ def main(argv: list[str] | None = None) -> int:
 
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:  # a path that cannot be written or read (a folder, no permission, ...)
+        if args.debug:
+            raise
+        where = err.filename if err.filename is not None else ""
+        reason = err.strerror or type(err).__name__
+        print(f"错误 error: 无法读写文件 {where}（{reason}）。\nCannot read or write {where} ({reason}).",
+              file=sys.stderr)
+        return 2
 
 
 def _plain_warnings() -> None:

@@ -69,6 +69,23 @@ def test_missing_dataset_is_a_clear_error(tmp_path):
     assert "nowhere" in r.stderr
 
 
+def test_an_output_path_that_cannot_be_written_is_a_clear_error(tmp_path):
+    """An --out that is a folder (or a reports --out that is a file) gives one bilingual
+    line, not an OSError traceback; nothing half-written is left beside it."""
+    folder = tmp_path / "d.csv"
+    folder.mkdir()
+    r = _run("indicators", SAMPLE, "--year", 2024, "--level", "city", "--indicator", "dispute_count",
+             "--out", folder)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "无法读写" in r.stderr and "Cannot read or write" in r.stderr and "d.csv" in r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["d.csv"]  # no temporary file left
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    r = _run("reports", SAMPLE, "--year", 2024, "--district", "东城区", "--out", afile)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "afile" in r.stderr
+    assert afile.read_text() == "x"
+
+
 def test_warnings_are_plain_bilingual_lines_without_source_code(tmp_path):
     """A dataset with only the register: the left-out families are announced as
     '警告 warning: …' lines, once each, never as Python's 'file.py:N: UserWarning' + code line

@@ -55,15 +55,24 @@ def write_table(df, path) -> Path:
     -------
     The path written.
     """
+    import os
+
     path = Path(path)
     suffix = _check_format(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    if suffix == ".csv":
-        path.write_bytes(csv_bytes(df))
-    elif suffix == ".parquet":
-        _write_parquet(df, path)
-    else:
-        _write_xlsx(df, path)
+    # written beside the target and renamed into place: a failed or interrupted write
+    # never leaves half a file under the name asked for
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        if suffix == ".csv":
+            tmp.write_bytes(csv_bytes(df))
+        elif suffix == ".parquet":
+            _write_parquet(df, tmp)
+        else:
+            _write_xlsx(df, tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
     return path
 
 

@@ -668,7 +668,8 @@ def quality_html(rd: ReportData):
         rows = t.loc[sup].sort_values(["indicator", "level", "unit_id"]).head(40)
         items = []
         for r in rows.itertuples():
-            cat = "" if pd.isna(r.category) else " · " + tx.category_label(r.category, lang)
+            kind = tx.entry(r.indicator).get("category")  # e.g. "dimension": 物业, not 物业纠纷
+            cat = "" if pd.isna(r.category) else " · " + tx.category_label(r.category, lang, kind)
             n = "—" if pd.isna(r.n) else str(int(r.n))
             items.append(f"<li>{esc(tx.name(r.indicator, lang) + cat)} · {esc(str(r.unit_name))} · "
                          f"{esc(str(r.period))} · n = {esc(n)}</li>")

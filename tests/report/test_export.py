@@ -190,6 +190,16 @@ def test_findings_and_sections_escape(long_table, lang):
     assert str(n_sup) in q and n_sup > 0
 
 
+def test_suppressed_dimensions_are_listed_by_their_dimension_names(long_table):
+    """A satisfaction dimension 'property' is 物业, not the dispute category 物业纠纷."""
+    t = long_table.copy()
+    m = ((t["indicator"] == "satisfaction_dimension") & (t["category"] == "property")
+         & (t["district"] == "南山区") & (t["period"] == "2024"))
+    t.loc[m, ["suppressed", "n"]] = [True, 4]
+    q = sections.quality_html(_rd(t)).data
+    assert "分维度满意度 · 物业 ·" in q and "物业纠纷" not in q
+
+
 def test_city_ranks(long_table):
     rd = _rd(long_table, district=None)
     h = sections.city_ranks_html(rd).data
