@@ -119,6 +119,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=20241, help="随机化推断的种子 / seed for randomisation inference")
     s.add_argument("--out", metavar="FILE", help="输出文件 / output file")
     s.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
+    s.add_argument("--no-validate", dest="validate", action="store_false",
+                   help="跳过数据集校验（默认有错误时不比较；--panel 不校验）/ skip validation of the dataset "
+                        "(by default data with errors are refused; a --panel file is not validated)")
 
     s = sub.add_parser("reports", formatter_class=_Formatter,
                        help="按区生成报告 / build the district reports",
@@ -262,12 +265,9 @@ def _indicators(args) -> int:
 
 def _refuse_invalid(ds) -> None:
     """Raise ValidationError (listing the errors only) when the dataset breaks the contract."""
-    from evalkit.exceptions import ValidationError
-    from evalkit.io.validate import ValidationReport
+    from evalkit.io.validate import refuse_invalid
 
-    report = ds.validate()
-    if not report.ok:
-        raise ValidationError(ValidationReport(report.errors))
+    refuse_invalid(ds)
 
 
 def _catalog(args) -> int:

@@ -513,6 +513,10 @@ def compare_cli(args) -> int:
         from evalkit.io import load
 
         ds = load(args.data)
+        if getattr(args, "validate", True):  # as `evalkit indicators` does: errors first, located
+            from evalkit.io.validate import refuse_invalid
+
+            refuse_invalid(ds)
         result = compare(ds, outcome=args.outcome, start=args.start, end=args.end, control=args.control,
                          level="district" if args.district else "city", district=args.district,
                          seed=args.seed, pretrend=getattr(args, "pretrend", None) or "randomization")

@@ -41,6 +41,13 @@ def test_indicators_refuses_invalid_data_with_the_problem_located(bad_data):
     assert "Traceback" not in r.stderr
 
 
+def test_compare_refuses_invalid_data_with_the_problem_located(bad_data):
+    """Like indicators and reports: the located validation error, not a puzzling one later."""
+    r = _run("compare", bad_data, "--outcome", "dispute_rate", "--from", 2020, "--to", 2024)
+    assert r.returncode == 2 and "Traceback" not in r.stderr
+    assert "row 3" in r.stderr and "households" in r.stderr
+
+
 def test_no_validate_computes_anyway(bad_data):
     r = _run("indicators", bad_data, "--year", 2024, "--level", "city", "--indicator", "dispute_rate",
              "--no-validate")

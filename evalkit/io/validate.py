@@ -310,6 +310,16 @@ def validate(ds) -> ValidationReport:
     return ValidationReport(problems, entries=col.entries)
 
 
+def refuse_invalid(ds) -> None:
+    """Raise ValidationError, listing the errors (not the warnings), when ``ds`` breaks the
+    contract: what the CLI commands do before computing anything (unless ``--no-validate``)."""
+    from evalkit.exceptions import ValidationError
+
+    report = ds.validate()
+    if not report.ok:
+        raise ValidationError(ValidationReport(report.errors))
+
+
 def _row_districts(ds) -> dict[str, pd.Series]:
     """Per table, ``_row`` -> district of the row (NA when it cannot be attributed).
 

@@ -89,6 +89,10 @@ def _check_args(formats, lang, jobs):
                              f"formats must be among {', '.join(FORMATS)}, but {bad or fm} was passed.")
     if jobs is not None and (not isinstance(jobs, int) or jobs < 1):
         raise ParameterError(f"jobs 必须是正整数，收到 {jobs!r}。", f"jobs must be a positive integer, but {jobs!r} was passed.")
+    if "pdf" in fm:  # before any work: a missing WeasyPrint would fail every report at its end
+        from evalkit.report.export import require_pdf
+
+        require_pdf()
     return fm
 
 
@@ -449,6 +453,8 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
         from evalkit.io.validate import ValidationReport, split_by_district
 
         loaded = load(data_p)
+        if districts:  # before any work is done or any file written
+            _check_districts(districts, loaded.districts)
         report = loaded.validate()
         if not report.ok:
             invalid, rest = split_by_district(report, loaded)
@@ -486,6 +492,16 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
             pool.shutdown(wait=True, cancel_futures=True)
 
 
+def _check_districts(districts, known) -> None:
+    """ParameterError naming the districts of ``districts`` that are not in ``known``."""
+    from evalkit.exceptions import ParameterError
+
+    unknown = [d for d in districts if str(d) not in set(known)]
+    if unknown:
+        raise ParameterError(f"数据中没有这些区县：{'、'.join(map(str, unknown))}（已有：{'、'.join(known)}）",
+                             f"No such district in the data: {', '.join(map(str, unknown))} (known: {', '.join(known)})")
+
+
 def _build(data, data_p, out_p, *, year, districts, jobs, lang, fm, notebook, city_notebook, table, city,
            progress, timeout, engine, pool, t_start, meta, invalid=None):
     """The body of :func:`build_reports` (``pool``: a fork pool for the table and the reports, or None;
@@ -493,7 +509,7 @@ def _build(data, data_p, out_p, *, year, districts, jobs, lang, fm, notebook, ci
     import pandas as pd
     from tqdm.auto import tqdm
 
-    from evalkit.exceptions import ParameterError, ReportError
+    from evalkit.exceptions import ReportError
     from evalkit.report.index import write_index
     from evalkit.report.manifest import data_hash, sha256_file, versions, write_manifest
     from evalkit.labels import t
@@ -514,10 +530,7 @@ def _build(data, data_p, out_p, *, year, districts, jobs, lang, fm, notebook, ci
 
     known = _districts_of(table)
     if districts:
-        unknown = [d for d in districts if d not in known]
-        if unknown:
-            raise ParameterError(f"数据中没有这些区县：{'、'.join(map(str, unknown))}（已有：{'、'.join(known)}）",
-                                 f"No such district in the data: {', '.join(map(str, unknown))} (known: {', '.join(known)})")
+        _check_districts(districts, known)
         chosen = list(dict.fromkeys(str(d) for d in districts))
     else:
         chosen = known

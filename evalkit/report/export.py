@@ -340,10 +340,11 @@ def _offline_fetcher():
         return fetch
 
 
-def to_pdf(page: str, path: str | Path) -> Path:
-    """Render an HTML page to PDF with WeasyPrint, offline, and write it atomically.
+def require_pdf():
+    """WeasyPrint's ``HTML`` class, or a ReportError saying how to install it.
 
-    The ``pdf`` extra (``pip install evalkit[pdf]``) provides WeasyPrint.
+    The batch calls it before any work when PDF is asked for, so a missing
+    WeasyPrint stops the run at once instead of failing every report at its end.
     """
     try:
         from weasyprint import HTML
@@ -352,6 +353,15 @@ def to_pdf(page: str, path: str | Path) -> Path:
 
         raise ReportError("生成 PDF 需要 WeasyPrint：pip install 'evalkit[pdf]'。",
                           "PDF output needs WeasyPrint: pip install 'evalkit[pdf]'.") from err
+    return HTML
+
+
+def to_pdf(page: str, path: str | Path) -> Path:
+    """Render an HTML page to PDF with WeasyPrint, offline, and write it atomically.
+
+    The ``pdf`` extra (``pip install evalkit[pdf]``) provides WeasyPrint.
+    """
+    HTML = require_pdf()
     import logging
 
     logging.getLogger("weasyprint").setLevel(logging.ERROR)

@@ -154,3 +154,24 @@ def test_unattributable_or_all_bad_raises_before_writing(tmp_path, where):
         assert "items.scale" in str(err.value)
     if where == "unknown_community":
         assert "fk.missing" in str(err.value)
+
+
+def test_an_unknown_district_or_a_missing_pdf_engine_stops_before_any_work(tmp_path, monkeypatch):
+    """Both are known before anything is computed: the batch stops at once, writes nothing
+    and leaves an earlier run's folder as it was."""
+    import sys
+
+    from evalkit.exceptions import ParameterError, ReportError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "earlier.html").write_text("kept")
+    with pytest.raises(ParameterError) as err:
+        build_reports(SAMPLE, year=2024, out=out, districts=["不存在区"], jobs=1, progress=False)
+    assert "不存在区" in str(err.value) and "东城区" in str(err.value)  # names the known ones too
+    assert sorted(p.name for p in out.iterdir()) == ["earlier.html"]
+    monkeypatch.setitem(sys.modules, "weasyprint", None)  # `import weasyprint` now fails
+    with pytest.raises(ReportError) as err:
+        build_reports(SAMPLE, year=2024, out=out, jobs=1, progress=False, formats=("html", "pdf"))
+    assert "WeasyPrint" in str(err.value)
+    assert sorted(p.name for p in out.iterdir()) == ["earlier.html"]
