@@ -12,7 +12,7 @@ Rule ids
 ``range``, ``key.duplicate``, ``fk.missing``, ``date.order``,
 ``disputes.resolved_on``, ``communities.pilot_start``, ``items.overall``,
 ``items.column``, ``items.scale``, ``survey.answer_scale``,
-``targets.indicator``; load-time warnings: ``personal.header``,
+``survey.fpc_missing``, ``survey.fpc_stratum``, ``targets.indicator``; load-time warnings: ``personal.header``,
 ``personal.values``, ``personal.hashed``, ``column.unknown``,
 ``column.duplicate``, ``file.ignored``, ``items.unknown``.
 """
@@ -320,6 +320,36 @@ def refuse_invalid(ds) -> None:
         raise ValidationError(ValidationReport(report.errors))
 
 
+def _check_fpc(col: _Collector, r: pd.DataFrame, unreadable: np.ndarray) -> None:
+    """The design's finite population correction: within a wave, every respondent has an
+    fpc once any has (the estimator needs one for each), and it is the same within a stratum
+    (the rows differing from their stratum's most common value are listed)."""
+    f = r["fpc"].astype("float64")
+    wave = r["wave"].astype("float64")
+    has_f = f.notna()
+    some = has_f.groupby(wave, dropna=False).transform("any").to_numpy(dtype=bool)
+    miss = some & ~has_f.to_numpy() & ~unreadable
+    col.rows("error", "survey_responses", "fpc", "survey.fpc_missing",
+             "同一调查轮次中已有受访者填写总体单元数（fpc），这一行也必须填写",
+             "required: other respondents of the wave have an fpc", _rows(r, miss))
+    stratum = (r["stratum"].astype("str").fillna("") if "stratum" in r.columns
+               else pd.Series("", index=r.index, dtype="str"))
+    g = pd.DataFrame({"w": wave, "s": stratum, "f": f}).loc[has_f.to_numpy()]
+    if g.empty:
+        return
+    counts = g.groupby(["w", "s", "f"], dropna=False).size().rename("n").reset_index()
+    mode = (counts.sort_values(["w", "s", "n", "f"], ascending=[True, True, False, True])
+            .drop_duplicates(["w", "s"]).rename(columns={"f": "mode"})[["w", "s", "mode"]])
+    m = g.reset_index().merge(mode, on=["w", "s"], how="left").set_index("index")
+    off = (m["f"] - m["mode"]).abs() > 1e-9 * np.maximum(1.0, m["mode"].abs())
+    bad = np.zeros(len(r), dtype=bool)
+    bad[r.index.get_indexer(m.index[off.to_numpy()])] = True
+    col.rows("error", "survey_responses", "fpc", "survey.fpc_stratum",
+             "同一调查轮次、同一分层内的总体单元数（fpc）必须相同，这一行与本层多数受访者不同",
+             "expected the same fpc as the other respondents of its stratum and wave",
+             _rows(r, bad), r.loc[bad, "fpc"].to_numpy())
+
+
 def _row_districts(ds) -> dict[str, pd.Series]:
     """Per table, ``_row`` -> district of the row (NA when it cannot be attributed).
 
@@ -607,6 +637,9 @@ def _check_cross(col: _Collector, ds) -> None:
                 "有居民满意度调查数据但缺少问卷题目表 survey_items，无法识别题目列。",
                 "survey_responses has rows but survey_items (the codebook) is missing; "
                 "the item columns cannot be identified.")
+
+    if has("survey_responses", "fpc", "wave") and len(t["survey_responses"]):
+        _check_fpc(col, t["survey_responses"], failed("survey_responses", "fpc"))
 
     if "targets" in t and len(t["targets"]):
         tg = t["targets"]

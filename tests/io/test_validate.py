@@ -195,6 +195,27 @@ def test_responses_without_codebook(tmp_path, tables):
     assert "问卷题目" in p.message_zh and "codebook" in p.message_en
 
 
+def test_fpc_is_whole_and_constant_within_stratum_and_wave(tmp_path, tables):
+    """The estimator needs one fpc per stratum of a wave, for every respondent (it raised
+    'the fpc must be the same ...' naming an internal column; validate passed)."""
+    r = tables["survey_responses"]
+    r["fpc"] = [40.0, 40.0, 60.0, 60.0]
+    rep = _report(tmp_path / "ok", tables)
+    assert not [p for p in rep.problems if p.rule.startswith("survey.fpc")]
+    r["fpc"] = [40.0, 40.0, 60.0, 999.0]
+    r.loc[len(r)] = ["S5", "C03", 2024, 1.0, "B", "C03", 3, 3, 3, 60.0]  # B: 60 twice, 999 once
+    hit = _one(_report(tmp_path / "stratum", tables), "survey.fpc_stratum", "survey_responses", "fpc")
+    assert [(p.row, p.value) for p in hit] == [(5, "999")]  # header = row 1: S4 is row 5
+    r["fpc"] = [40.0, None, 60.0, 60.0, 60.0]
+    hit = _one(_report(tmp_path / "missing", tables), "survey.fpc_missing", "survey_responses", "fpc")
+    assert [p.row for p in hit] == [3]
+    # another wave may have its own fpc, or none at all
+    r["fpc"] = [40.0, 40.0, 60.0, 60.0, None]
+    r["wave"] = [2024, 2024, 2024, 2024, 2023]
+    rep = _report(tmp_path / "waves", tables)
+    assert not [p for p in rep.problems if p.rule.startswith("survey.fpc")]
+
+
 def test_unknown_target_indicator_is_a_warning(tmp_path, tables, monkeypatch):
     monkeypatch.setattr(vmod, "_known_indicators", lambda: {"dispute_rate"})
     d = write_dataset(tmp_path / "ds", tables=tables)
