@@ -152,8 +152,8 @@ def _compute_table(data, year, pool=None):
     ds = _DS if _DS is not None else load(data)
     years = data_years(ds, year)
     if pool is not None:
-        pilot_f = pool.submit(_pilot_part, year)  # the longest part first
-        parts = [f.result() for f in [pool.submit(_indicator_part, y, y != year) for y in years]]
+        pilot_f = pool.submit(_in_worker, _pilot_part, year)  # the longest part first
+        parts = [f.result() for f in [pool.submit(_in_worker, _indicator_part, y, y != year) for y in years]]
         pilot = pilot_f.result()
     else:
         _DS = ds
@@ -216,6 +216,58 @@ def _write_parquet(table, path: Path) -> Path:
     buf = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(table, preserve_index=False), buf, compression="zstd")
     return atomic_write(path, buf.getvalue())
+
+
+_BUSY = False  # in a pool worker: a task is running (see _worker_signal)
+
+
+def _worker_signal(signum, frame):
+    """SIGTERM in a pool worker: interrupt the report in hand (its kernel is shut down and
+    its staging folder removed) or, when idle, exit -- never go on producing reports."""
+    if _BUSY:
+        raise KeyboardInterrupt
+    raise SystemExit(0)
+
+
+def _worker_init() -> None:
+    """Pool workers stop with the batch: SIGTERM is handled (above), and on Linux the
+    death of the batch's process sends it (a worker must not outlive a killed batch)."""
+    import signal
+
+    signal.signal(signal.SIGTERM, _worker_signal)
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))  # PR_SET_PDEATHSIG
+        except (OSError, AttributeError):  # pragma: no cover - no prctl: SIGTERM handling only
+            pass
+
+
+def _in_worker(fn, *args):
+    """Run ``fn(*args)`` in a pool worker, marked busy for :func:`_worker_signal`."""
+    global _BUSY
+    _BUSY = True
+    try:
+        return fn(*args)
+    finally:
+        _BUSY = False
+
+
+def _stop_workers(pool) -> None:
+    """Interrupt every worker of ``pool`` (the batch itself was interrupted)."""
+    import signal
+
+    for proc in list((getattr(pool, "_processes", None) or {}).values()):
+        try:
+            os.kill(proc.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+
+
+def _main_signal(signum, frame):
+    """SIGTERM to the batch's own process: stop as Ctrl-C does."""
+    raise KeyboardInterrupt
 
 
 def _run_one(task: dict) -> dict:
@@ -480,16 +532,29 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
 
             _DS = loaded if loaded is not None else load(data_p)
         tqdm.monitor_interval = 0  # no monitor thread in a process that forks
-        pool = ProcessPoolExecutor(max_workers=n_pool, mp_context=mp.get_context("fork"))
+        pool = ProcessPoolExecutor(max_workers=n_pool, mp_context=mp.get_context("fork"),
+                                   initializer=_worker_init)
+    import signal
+    import threading
+
+    # SIGTERM (a scheduler's or `kill`'s) stops the batch the way Ctrl-C does
+    own_term = threading.current_thread() is threading.main_thread()
+    old_term = signal.signal(signal.SIGTERM, _main_signal) if own_term else None
     try:
         return _build(data, data_p, out_p, year=year, districts=districts, jobs=jobs, lang=lang, fm=fm,
                       notebook=notebook, city_notebook=city_notebook, table=table, city=city,
                       progress=progress, timeout=timeout, engine=engine, pool=pool, t_start=t_start,
                       meta=read_meta(data_p), invalid=invalid)
+    except (KeyboardInterrupt, SystemExit):
+        if pool is not None:
+            _stop_workers(pool)  # a worker started on a report would otherwise finish it
+        raise
     finally:
         _DS = None
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
+        if own_term:
+            signal.signal(signal.SIGTERM, old_term)
 
 
 def _check_districts(districts, known) -> None:
@@ -607,7 +672,7 @@ def _build(data, data_p, out_p, *, year, districts, jobs, lang, fm, notebook, ci
             finally:
                 shutdown_warm_kernel()
         elif pool is not None:  # the batch's fork pool (workers keep their kernels between reports)
-            futs = [pool.submit(_run_one, task) for task in tasks]
+            futs = [pool.submit(_in_worker, _run_one, task) for task in tasks]
             for f in as_completed(futs):
                 results.append(f.result())
                 bar.update(1)
