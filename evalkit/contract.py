@@ -316,8 +316,10 @@ PERSONAL_HEADERS = frozenset({
 })
 #: 18-character resident ID (17 digits + digit or X).
 ID_CARD_PATTERN = r"^[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]$"
-#: Mainland mobile numbers (11 digits starting 1[3-9]).
-MOBILE_PATTERN = r"^(?:\+?86[- ]?)?1[3-9]\d{9}$"
+#: Mainland mobile numbers: 11 digits starting 1[3-9], optionally after +86, and optionally
+#: grouped 3-4-4 by a hyphen or a space (139-1234-5678).  Full-width digits are matched
+#: after NFKC normalisation (evalkit.io.privacy, evalkit.io._arrow).
+MOBILE_PATTERN = r"^(?:\+?86[- ]?)?1[3-9]\d[- ]?\d{4}[- ]?\d{4}$"
 
 # --- helpers ----------------------------------------------------------------
 

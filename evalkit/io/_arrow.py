@@ -13,6 +13,7 @@ float column in an int field, ...) is handed to the pandas parsers of
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -112,7 +113,8 @@ def _strings_personal(v: pa.Array | pa.ChunkedArray) -> bool:
     # digit); usually none are left
     first = pc.utf8_slice_codeunits(v, 0, 1)
     firsts = [c for c in pc.unique(first).to_pylist() if c]
-    lead = [c for c in firsts if c in "123456789+" or not c.isalnum()]
+    lead = [c for c in firsts if c in "123456789+" or not c.isalnum()
+            or unicodedata.normalize("NFKC", c) in "123456789+"]  # full-width １-９, ＋
     if not lead:
         return False
     if len(lead) < len(firsts):
@@ -122,15 +124,16 @@ def _strings_personal(v: pa.Array | pa.ChunkedArray) -> bool:
     cand = v.filter(pc.and_(pc.greater_equal(n, _LEN_MIN), pc.less_equal(n, _LEN_MAX)))
     if len(cand) == 0:
         return False
-    # RE2 and Python's re agree on ASCII text; other text goes through Python's re
-    # (its \d also matches full-width digits, as the pandas path did).
+    # RE2 and Python's re agree on ASCII text; other text is NFKC-normalised (full-width
+    # digits and signs become ASCII) and goes through Python's re, as the pandas path does.
     ascii_ = pc.fill_null(pc.string_is_ascii(cand), True)
     a = cand.filter(ascii_)
     if len(a) and (pc.any(pc.match_substring_regex(a, ID_CARD_PATTERN)).as_py()
                    or pc.any(pc.match_substring_regex(a, MOBILE_PATTERN)).as_py()):
         return True
     rest = cand.filter(pc.invert(ascii_))
-    return any(_ID_RE.match(x) or _MOBILE_RE.match(x) for x in rest.to_pylist() if x is not None)
+    norm = (unicodedata.normalize("NFKC", x).strip() for x in rest.to_pylist() if x is not None)
+    return any(_ID_RE.match(x) or _MOBILE_RE.match(x) for x in norm)
 
 
 def looks_personal_arrow(col) -> bool:

@@ -52,7 +52,8 @@ def _as_strings(s: pd.Series) -> pd.Series | None:
 
 
 def looks_personal(s: pd.Series) -> bool:
-    """True when any value of ``s`` is an ID-card number or a mobile number.
+    """True when any value of ``s`` is an ID-card number or a mobile number
+    (also in full-width digits, or a mobile number grouped 139-1234-5678).
 
     Notes
     -----
@@ -70,7 +71,8 @@ def looks_personal(s: pd.Series) -> bool:
     cand = v[(n >= _LENGTHS[0]) & (n <= _LENGTHS[1])]
     if cand.empty:
         return False
-    cand = pd.Series(cand.unique(), dtype="str")
+    # full-width digits and signs (１３９…, ＋86) become ASCII before the patterns
+    cand = pd.Series(cand.unique(), dtype="str").str.normalize("NFKC").str.strip()
     for part in (cand.iloc[:_SAMPLE], cand.iloc[_SAMPLE:]):
         if part.empty:
             continue

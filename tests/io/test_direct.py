@@ -181,6 +181,8 @@ CASES = {
     "required date missing": ("volunteers", _set("registered_on", 2, None), True, False),
     "mobile number as volunteer id": ("volunteers", _set("volunteer_id", 0, "13812345678"), True, True),
     "ID-card number as record id": ("volunteer_hours", _set("record_id", 0, "11010519491231002X"), True, False),
+    "grouped mobile number as case id": ("disputes", _set("case_id", 0, "139-1234-5678"), True, False),
+    "full-width mobile number as case id": ("disputes", _set("case_id", 1, "\uff11\uff13\uff19\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18"), True, False),
     "date stored as text": ("disputes", _swap_type("reported_on", pa.string()), True, True),
     "date stored as timestamp": ("volunteers", _swap_type("registered_on", pa.timestamp("s")), True, True),
     "Chinese header": ("disputes", _rename("reported_on", "登记日期"), True, True),

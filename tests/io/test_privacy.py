@@ -114,10 +114,25 @@ def test_hash_is_hmac_sha256():
     (["11010519491231002x"], True),
     (["123456789012345678"], False),              # 18 digits but no valid birth date
     (["x"] * 3000 + [MOBILE], True),              # beyond the first sample
+    # written as people write them: grouped, full-width, with +86
+    (["139-1234-5678"], True),
+    (["139 1234 5678"], True),
+    (["+86 139-1234-5678"], True),
+    (["\uff11\uff13\uff19\uff11\uff12\uff13\uff14\uff15\uff16\uff17\uff18"], True),   # １３９１２３４５６７８
+    (["\uff11\uff11\uff10\uff11\uff10\uff15\uff11\uff19\uff14\uff19\uff11\uff12\uff13\uff11\uff10\uff10\uff12\uff38"], True),
+    (["139-12345-678"], False),                   # not the 3-4-4 grouping
+    (["2024-0312-0001"], False),                  # a case number, not a mobile
 ])
 def test_looks_personal(values, expected):
     s = values if isinstance(values, pd.Series) else pd.Series(values, dtype="str")
     assert privacy.looks_personal(s) is expected
+    if not isinstance(values, pd.Series):  # the Arrow path (Parquet/CSV loads) agrees
+        import pyarrow as pa
+
+        from evalkit.io._arrow import looks_personal_arrow
+
+        assert looks_personal_arrow(pa.chunked_array([pa.array(values, pa.string())])) is expected
+        assert looks_personal_arrow(pa.chunked_array([pa.array(values, pa.string()).dictionary_encode()])) is expected
 
 
 def test_personal_header_exact():
