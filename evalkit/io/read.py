@@ -116,17 +116,17 @@ def _known_headers(table: Table, extra: tuple[str, ...] = ()) -> set[str]:
     return set(header_map(table)) | {normalise_header(x) for x in extra}
 
 
+def _header_hits(row: list, known: set[str]) -> int:
+    return sum(1 for c in row if c is not None and normalise_header(c) in known)
+
+
 def _find_header(rows: list[list], known: set[str], where: str, table: str) -> int:
-    """Index (0-based) of the first row naming known columns."""
-    best = None
-    for i, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
-        hits = sum(1 for c in row if c is not None and normalise_header(c) in known)
-        if hits >= 2:
-            return i
-        if hits == 1 and best is None:
-            best = i
-    if best is not None:
-        return best
+    """Index (0-based) of the row naming the most known columns among the first rows (the
+    first such row on a tie): a filled-in line above the header such as
+    ``区 | 东城区 | 街道 | 锦绣街道`` names two known columns, the header many more."""
+    hits = [_header_hits(row, known) for row in rows[:HEADER_SEARCH_ROWS]]
+    if hits and max(hits) > 0:
+        return hits.index(max(hits))
     raise ReadError(
         f"{where}：前 {HEADER_SEARCH_ROWS} 行中找不到表头（应包含已知列名，如 "
         f"{'、'.join(c.zh for c in TABLES[table].columns[:3])}）。",
@@ -230,7 +230,10 @@ def _read_xlsx_rows(path: Path, sheet: str | None, table: str) -> tuple[list[lis
         if sheet is None:
             names = wb.sheetnames
             match = [n for n in names if table_for_name(n) == table]
-            sheet = match[0] if match else names[0]
+            sheet = match[0] if match else _data_sheet(
+                names, lambda n: wb[n].sheet_state == "visible",
+                lambda n: [[_excel_cell(v) for v in r] for r in wb[n].iter_rows(max_row=HEADER_SEARCH_ROWS,
+                                                                                  values_only=True)], table)
         ws = wb[sheet]
         rows = [[_excel_cell(v) for v in r] for r in ws.iter_rows(values_only=True)]
     except Exception as err:  # noqa: BLE001
@@ -238,6 +241,19 @@ def _read_xlsx_rows(path: Path, sheet: str | None, table: str) -> tuple[list[lis
     finally:
         wb.close()
     return rows, sheet
+
+
+def _data_sheet(names: list[str], visible, head, table: str) -> str:
+    """The sheet of a one-table workbook that holds the table (no sheet is named for it):
+    among the visible sheets other than the instructions (说明), the one whose first rows
+    name the most known columns; the first sheet when none does."""
+    known = _known_headers(TABLES[table])
+    cands = [n for n in names if visible(n)
+             and normalise_header(n) not in ("说明", "填表说明", "instructions", "readme")] or names
+    if len(cands) == 1:
+        return cands[0]
+    score = {n: max((_header_hits(r, known) for r in head(n)), default=0) for n in cands}
+    return max(cands, key=lambda n: score[n]) if max(score.values()) > 0 else cands[0]
 
 
 def _xlrd_book(path: Path):
@@ -257,7 +273,12 @@ def _read_xls_rows(path: Path, sheet: str | None, table: str) -> tuple[list[list
         names = book.sheet_names()
         if sheet is None:
             match = [n for n in names if table_for_name(n) == table]
-            sheet = match[0] if match else names[0]
+
+            def head(n):
+                sh_ = book.sheet_by_name(n)
+                return [[c.value for c in sh_.row(i)] for i in range(min(sh_.nrows, HEADER_SEARCH_ROWS))]
+            sheet = match[0] if match else _data_sheet(
+                names, lambda n: book.sheet_by_name(n).visibility == 0, head, table)
         sh = book.sheet_by_name(sheet)
         rows = []
         for i in range(sh.nrows):

@@ -608,7 +608,8 @@ def _check_cross(col: _Collector, ds) -> None:
         col.rows("error", "communities", "pilot_start", "communities.pilot_start",
                  "试点社区（是否试点=是）必须填写试点开始日期", "required when pilot is true",
                  _rows(c, pilot & ~start))
-        bad = ~pilot & start & c["pilot_start"].notna().to_numpy()
+        # an unreadable pilot value is reported once (type.bool), not again as 'not a pilot'
+        bad = ~pilot & start & c["pilot_start"].notna().to_numpy() & ~failed("communities", "pilot")
         col.rows("error", "communities", "pilot_start", "communities.pilot_start",
                  "非试点社区的试点开始日期应为空", "expected empty when pilot is false",
                  _rows(c, bad), c.loc[bad, "pilot_start"].to_numpy())

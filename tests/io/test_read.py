@@ -106,6 +106,51 @@ def test_xlsx_title_rows_chinese_headers_and_labels(tmp_path):
     assert ds.validate().ok
 
 
+def _disputes_sheet(ws, above=()):
+    import datetime as dt
+
+    for row in above:
+        ws.append(list(row))
+    ws.append(["案件编号", "社区编码", "受理日期", "纠纷类型", "来源", "办理状态", "化解日期", "化解方式"])
+    ws.append(["D1", "C01", dt.datetime(2024, 1, 5), "物业纠纷", "网格员上报", "已化解", "2024/1/20", "人民调解"])
+    ws.append(["D2", "C02", "2024年2月1日", "邻里", "12345热线", "调处中", None, None])
+
+
+@pytest.mark.parametrize("layout", ["instructions_first", "hidden_first", "unit_line_above_header"])
+def test_the_table_is_found_in_a_workbook_as_offices_send_it(tmp_path, layout):
+    """A one-table workbook whose first sheet is the 说明 sheet (naming column headers in
+    its text) or a hidden drop-down list, and a sheet with a filled-in unit line above the
+    header (区 | 东城区 | 街道 | 锦绣街道, two known headers): the data are read as they are."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    first = wb.active
+    if layout == "instructions_first":
+        first.title = "说明"
+        first.append(["填表说明"])
+        first.append(["列名", "含义"])
+        first.append(["社区编码", "community_id"])
+        first.append(["案件编号", "case_id"])
+        _disputes_sheet(wb.create_sheet("Sheet1"))
+    elif layout == "hidden_first":
+        first.title = "下拉选项"
+        first.append(["纠纷类型", "办理状态"])
+        first.append(["物业纠纷", "已化解"])
+        first.sheet_state = "hidden"
+        _disputes_sheet(wb.create_sheet("2024年"))
+    else:
+        _disputes_sheet(first, above=[("2024年矛盾纠纷台账",),
+                                      ("区", "东城区", "街道", "锦绣街道", "填报日期", "2024-12-31")])
+    d = tmp_path / "ds"
+    write_dataset(d, drop=("disputes",))
+    wb.save(d / "矛盾纠纷台账.xlsx")
+    ds = evalkit.load(d)
+    t = ds["disputes"]
+    assert t["case_id"].tolist() == ["D1", "D2"]
+    assert t["status"].tolist() == ["resolved", "in_progress"]
+    assert not [p for p in ds.validate().problems if p.table == "disputes" and p.severity == "error"]
+
+
 def test_xls_file(tmp_path):
     xlwt = pytest.importorskip("xlwt")
     wb = xlwt.Workbook()

@@ -164,6 +164,11 @@ def test_pilot_start_consistency(tmp_path, tables):
     assert "required when pilot is true" in by_row[2].message_en and "必须填写" in by_row[2].message_zh
     assert "expected empty" in by_row[3].message_en and "应为空" in by_row[3].message_zh
     assert by_row[3].value == "2022-01-01"
+    # an unreadable pilot flag is one error (type.bool), not also 'expected empty when false'
+    _set(tables, "communities", "pilot", 1, "试点")
+    rep = _report(tmp_path / "unreadable", tables)
+    assert [p.row for p in _one(rep, "type.bool", "communities", "pilot")] == [3]
+    assert 3 not in {p.row for p in rep.problems if p.rule == "communities.pilot_start"}
 
 
 @pytest.mark.parametrize("dims,n", [(["party_org", "environment", "services"], 0),
