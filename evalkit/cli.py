@@ -135,8 +135,8 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--jobs", type=int, default=None, help="并行进程数 / parallel workers (default: cores)")
     s.add_argument("--lang", choices=["zh", "en"], default="zh", help="报告语言 / report language")
     s.add_argument("--no-validate", dest="validate", action="store_false",
-                   help="跳过数据校验（默认有错误时不生成报告）/ skip validation (by default data with errors "
-                        "are refused)")
+                   help="跳过数据校验（默认跳过有错误的区，无法归属到区的错误使整批停止）/ skip validation (by "
+                        "default districts with errors are left out, and errors no district owns stop the batch)")
     s.add_argument("--engine", choices=["warm", "papermill"], default="warm",
                    help="执行方式：每个进程复用一个内核（默认，较快）或每份报告新启内核"
                         " / warm: one kernel reused per worker (default, faster); papermill: a new kernel per report")
@@ -274,11 +274,17 @@ def _catalog(args) -> int:
     from evalkit.families.catalog import catalog, catalog_text
 
     if args.out:
+        from evalkit.exceptions import ParameterError
+
         cat = catalog()
-        if args.out.endswith(".json"):
+        suffix = os.path.splitext(args.out)[1].lower()
+        if suffix == ".json":
             cat.to_json(args.out, orient="records", force_ascii=False, indent=1)
-        else:
+        elif suffix == ".csv":
             cat.to_csv(args.out, index=False, encoding="utf-8-sig")
+        else:  # never a CSV under another name (cat.xlsx used to be CSV text)
+            raise ParameterError(f"目录只能写成 .csv 或 .json，收到 {args.out}。",
+                                 f"The catalog is written as .csv or .json, but {args.out} was given.")
         print(f"已写出 wrote {args.out}")
     else:
         print(catalog_text(lang=args.lang))

@@ -121,3 +121,12 @@ def test_reports_gives_each_warning_once(tmp_path):
     lines = [l for l in r.stderr.splitlines() if l.startswith("警告 warning:")]
     assert lines and len(lines) == len(set(lines)), lines
     assert "UserWarning" not in r.stderr
+
+
+def test_catalog_out_takes_csv_or_json_only(tmp_path):
+    """cat.xlsx used to be CSV text under an Excel name."""
+    r = _run("catalog", "--out", tmp_path / "cat.xlsx")
+    assert r.returncode == 2 and "Traceback" not in r.stderr and ".csv" in r.stderr
+    assert not (tmp_path / "cat.xlsx").exists()
+    assert _run("catalog", "--out", tmp_path / "cat.json").returncode == 0
+    assert (tmp_path / "cat.json").read_text(encoding="utf-8").lstrip().startswith("[")

@@ -65,6 +65,19 @@ def test_sample_batch_two_districts_and_city(tmp_path):
 
 @pytest.mark.notebook
 @pytest.mark.slow
+def test_notebooks_find_the_sample_with_their_defaults_where_jupyter_runs_them(tmp_path):
+    """`make lab` and `jupyter nbconvert --execute` start the kernel in notebooks/: the
+    default data_dir must point at the sample from there (it was 'data/sample')."""
+    import papermill as pm
+
+    for name in ("explore.ipynb", "pilot_comparison.ipynb"):
+        out = tmp_path / name
+        pm.execute_notebook(str(ROOT / "notebooks" / name), str(out), cwd=str(ROOT / "notebooks"),
+                            progress_bar=False, log_output=False)
+        nb = nbformat.read(out, as_version=4)
+        assert not [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+
+
 def test_explore_notebook_runs_on_the_sample(tmp_path):
     """The researchers' tour executes top to bottom on data/sample with the public API."""
     import papermill as pm
