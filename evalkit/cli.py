@@ -250,7 +250,9 @@ def _indicators(args) -> int:
     if ds is None:
         ds = load(args.data, tables=needed)
         if args.validate:
-            _refuse_invalid(ds)
+            from evalkit.io.validate import refuse_invalid
+
+            refuse_invalid(ds)
     table = indicators(
         ds, year=args.year, level=tuple(args.level or ["community"]), families=args.family,
         roles=args.role, min_n=args.min_n, as_of=args.as_of, indicators=args.indicator,
@@ -261,13 +263,6 @@ def _indicators(args) -> int:
     else:
         print(summary_text(table, lang=args.lang))
     return 0
-
-
-def _refuse_invalid(ds) -> None:
-    """Raise ValidationError (listing the errors only) when the dataset breaks the contract."""
-    from evalkit.io.validate import refuse_invalid
-
-    refuse_invalid(ds)
 
 
 def _catalog(args) -> int:

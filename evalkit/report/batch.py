@@ -561,7 +561,8 @@ def _check_districts(districts, known) -> None:
     """ParameterError naming the districts of ``districts`` that are not in ``known``."""
     from evalkit.exceptions import ParameterError
 
-    unknown = [d for d in districts if str(d) not in set(known)]
+    have = set(known)
+    unknown = [d for d in districts if str(d) not in have]
     if unknown:
         raise ParameterError(f"数据中没有这些区县：{'、'.join(map(str, unknown))}（已有：{'、'.join(known)}）",
                              f"No such district in the data: {', '.join(map(str, unknown))} (known: {', '.join(known)})")
