@@ -130,3 +130,18 @@ def test_catalog_out_takes_csv_or_json_only(tmp_path):
     assert not (tmp_path / "cat.xlsx").exists()
     assert _run("catalog", "--out", tmp_path / "cat.json").returncode == 0
     assert (tmp_path / "cat.json").read_text(encoding="utf-8").lstrip().startswith("[")
+
+
+@pytest.mark.parametrize("argv", [
+    ["--indicator", "dispute_count", "dispute_rate"],
+    ["--indicator", "dispute_count", "--indicator", "dispute_rate"],
+])
+def test_multi_value_flags_take_several_values_or_repeat(argv, tmp_path):
+    """`--indicator a b` (as the README shows `ID ...`) and `--indicator a --indicator b` agree."""
+    from evalkit.cli import main
+
+    out = tmp_path / "t.csv"
+    assert main(["indicators", str(SAMPLE), "--year", "2024", *argv, "--out", str(out)]) == 0
+    import pandas as pd
+
+    assert set(pd.read_csv(out)["indicator"]) == {"dispute_count", "dispute_rate"}

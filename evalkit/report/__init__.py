@@ -23,7 +23,7 @@ _LAZY = {
     "safe_name": "evalkit.report.batch",
     "t": "evalkit.labels",
 }
-_SUBMODULES = {"batch", "export", "manifest", "index", "text", "sections"}
+_SUBMODULES = {"batch", "export", "manifest", "index", "sections"}
 
 __all__ = sorted(_LAZY) + sorted(_SUBMODULES)
 

@@ -467,11 +467,6 @@ def test_lazy_stats_package():
         stats_pkg.not_a_module  # noqa: B018
 
 
-def test_docstring_examples():
-    import doctest
-    res = doctest.testmod(survey, verbose=False)
-    assert res.attempted >= 3 and res.failed == 0
-
 
 def test_deff_undefined_without_population_weights():
     df = pd.DataFrame({"y": [1.0, 2, 4, 7, 3]})

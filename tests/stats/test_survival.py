@@ -196,10 +196,3 @@ def test_bad_input():
         cumulative_incidence(df.abs(), time="t", cause="c", at=-1)
     with pytest.raises(ParameterError, match="`event`"):
         cumulative_incidence(df.abs(), time="t", cause="c", event=0)
-
-
-def test_docstring_examples():
-    import doctest
-
-    from evalkit.stats import survival
-    assert doctest.testmod(survival).failed == 0

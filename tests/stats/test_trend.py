@@ -285,8 +285,3 @@ def test_speed_thousand_groups():
     print(f"trend_glm 1000x60: {t1 - t0:.2f} s; seasonal MK: {t2 - t1:.2f} s")
     assert r["value"].notna().all()
     assert t2 - t0 < 10
-
-
-def test_docstring_examples():
-    import doctest
-    assert doctest.testmod(trend_module).failed == 0

@@ -1,0 +1,38 @@
+"""``evalkit reports``: the report batch."""
+
+from __future__ import annotations
+
+from evalkit.cli._common import Formatter, add_multi
+
+NAME = "reports"
+
+
+def add_parser(sub) -> None:
+    s = sub.add_parser(NAME, formatter_class=Formatter,
+                       help="按区生成报告 / build the district reports",
+                       description="先计算一次指标表，再为每个区执行报告笔记本，输出 HTML、Excel（可选 PDF）、"
+                                   "全市汇总和索引页。\nCompute the indicators once, then execute the district "
+                                   "notebook per district: HTML, Excel (PDF on request), a city summary and an index.")
+    s.add_argument("data", help="数据集文件夹 / dataset folder")
+    s.add_argument("--year", type=int, required=True, help="年份 / year")
+    add_multi(s, "--district", help="区县，可给多个 / one or more districts (default: all)")
+    s.add_argument("--out", default="reports", help="输出文件夹 / output folder (default: reports)")
+    s.add_argument("--jobs", type=int, default=None, help="并行进程数 / parallel workers (default: cores)")
+    s.add_argument("--lang", choices=["zh", "en"], default="zh", help="报告语言 / report language")
+    s.add_argument("--no-validate", dest="validate", action="store_false",
+                   help="跳过数据校验（默认跳过有错误的区，无法归属到区的错误使整批停止）/ skip validation (by "
+                        "default districts with errors are left out, and errors no district owns stop the batch)")
+    s.add_argument("--engine", choices=["warm", "papermill"], default="warm",
+                   help="执行方式：每个进程复用一个内核（默认，较快）或每份报告新启内核"
+                        " / warm: one kernel reused per worker (default, faster); papermill: a new kernel per report")
+    s.add_argument("--format", default="html,xlsx",
+                   help="输出格式 / formats, comma-separated: html,pdf,xlsx (default html,xlsx)")
+
+
+def run(args) -> int:
+    from evalkit.report.batch import build_reports
+
+    formats = [f.strip() for f in args.format.split(",") if f.strip()]
+    return build_reports(args.data, year=args.year, districts=args.district, out=args.out,
+                         jobs=args.jobs, lang=args.lang, formats=formats, engine=args.engine,
+                         validate=args.validate)
