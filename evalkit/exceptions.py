@@ -55,6 +55,17 @@ class MissingTableError(DataError):
     """A table that the computation needs is not in the dataset."""
 
 
+class MissingColumnError(DataError, KeyError):
+    """A column that a function was told to use is not in its data.
+
+    Every statistic raises this one class for a missing column (``column``
+    names it), so callers catch one thing.
+    """
+
+    def __str__(self) -> str:  # KeyError would quote the message
+        return EvalkitError.__str__(self)
+
+
 class ValidationError(DataError):
     """The dataset has errors; ``report`` lists every problem."""
 
@@ -95,6 +106,15 @@ def check_choice(name: str, value, allowed) -> None:
     """Raise ParameterError unless ``value`` is one of ``allowed``.
 
     The message names the argument, the allowed values and what was passed.
+
+    Examples
+    --------
+    >>> check_choice("ci", "logit", ("normal", "logit"))
+    >>> check_choice("ci", "wald", ("normal", "logit"))
+    Traceback (most recent call last):
+    ...
+    evalkit.exceptions.ParameterError: 参数 `ci` 必须是 ['normal', 'logit'] 之一，但传入的是 'wald'。
+    The value for `ci` must be one of ['normal', 'logit'], but 'wald' was passed.
     """
     allowed = list(allowed)
     if value not in allowed:
@@ -102,3 +122,31 @@ def check_choice(name: str, value, allowed) -> None:
             f"参数 `{name}` 必须是 {allowed} 之一，但传入的是 {value!r}。",
             f"The value for `{name}` must be one of {allowed}, but {value!r} was passed.",
         )
+
+
+def check_level(level, name: str = "level") -> float:
+    """Return a confidence level as a float in (0, 1), or raise ParameterError.
+
+    A level given in percent (``95``) is refused rather than guessed, because
+    an interval at the wrong level is worse than an error.
+
+    Examples
+    --------
+    >>> check_level(0.9)
+    0.9
+    >>> check_level(95)
+    Traceback (most recent call last):
+    ...
+    evalkit.exceptions.ParameterError: 参数 `level` 必须是 0 与 1 之间的数（如 0.95），但传入的是 95。
+    The value for `level` must be a number between 0 and 1 (e.g. 0.95), but 95 was passed.
+    """
+    try:
+        value = float(level)
+    except (TypeError, ValueError):
+        value = float("nan")
+    if isinstance(level, bool) or not 0 < value < 1:
+        raise ParameterError(
+            f"参数 `{name}` 必须是 0 与 1 之间的数（如 0.95），但传入的是 {level!r}。",
+            f"The value for `{name}` must be a number between 0 and 1 (e.g. 0.95), but {level!r} was passed.",
+        )
+    return value

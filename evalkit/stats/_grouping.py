@@ -12,7 +12,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from evalkit.exceptions import DataError, ParameterError
+from evalkit.exceptions import DataError, MissingColumnError, ParameterError
 
 
 def as_list(by: str | Sequence[str] | None) -> list[str]:
@@ -34,10 +34,10 @@ def check_frame(data, func: str) -> None:
 
 
 def check_columns(data: pd.DataFrame, columns: Sequence[str], func: str) -> None:
-    """Raise DataError naming the first column of ``columns`` absent from ``data``."""
+    """Raise MissingColumnError naming the first column of ``columns`` absent from ``data``."""
     for c in columns:
         if c not in data.columns:
-            raise DataError(
+            raise MissingColumnError(
                 f"{func}: 数据中没有列 `{c}`。",
                 f"{func}: the data have no column `{c}`.",
                 column=str(c),
