@@ -13,10 +13,11 @@ from __future__ import annotations
 
 from evalkit._lazy import lazy_exports
 
-__all__ = ["load", "Dataset", "ValidationReport", "Problem"]
+__all__ = ["load", "read_meta", "Dataset", "ValidationReport", "Problem"]
 
 __getattr__, __dir__ = lazy_exports(__name__, {
     "load": "evalkit.io._load",
+    "read_meta": "evalkit.io._load",
     "Dataset": "evalkit.io.dataset",
     "ValidationReport": "evalkit.io.validate",
     "Problem": "evalkit.io.validate",

@@ -95,7 +95,7 @@ def load(path, *, districts=None, tables=None) -> Dataset:
     folder = Path(path)
     if not folder.exists():
         raise ReadError(f"找不到数据集：{folder}", f"Dataset not found: {folder}")
-    meta = _read_meta(folder)
+    meta = read_meta(folder)
     sources, ignored = find_sources(folder)
     warnings: list[Problem] = []
     for name in ignored:
@@ -185,7 +185,39 @@ def load(path, *, districts=None, tables=None) -> Dataset:
     return ds
 
 
-def _read_meta(folder: Path) -> dict:
+def read_meta(path: str | Path) -> dict:
+    """The dataset's ``dataset.json`` (source, as-of date, synthetic mark), or ``{}`` when there is none.
+
+    The one reader of that file: UTF-8 with or without a byte-order mark (Windows
+    Notepad writes one).  A file that is there but is not a JSON object is an error,
+    never an empty dict.
+
+    Parameters
+    ----------
+    path
+        The dataset folder, or any file in it.
+
+    Returns
+    -------
+    dict
+        The JSON object; ``{}`` when the folder has no ``dataset.json``.
+
+    Raises
+    ------
+    ReadError
+        The file is not valid UTF-8 JSON or does not hold an object.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> read_meta(folder)
+    {}
+    >>> _ = (folder / "dataset.json").write_bytes('\ufeff{"synthetic": true}'.encode("utf-8"))
+    >>> read_meta(folder)
+    {'synthetic': True}
+    """
+    folder = Path(path)
     p = folder / "dataset.json" if folder.is_dir() else folder.with_name("dataset.json")
     if not p.is_file():
         return {}

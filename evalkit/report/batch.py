@@ -487,7 +487,7 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
     from tqdm.auto import tqdm
 
     from evalkit.exceptions import ParameterError
-    from evalkit.report.sections import read_meta
+    from evalkit.io import read_meta
 
     fm = _check_args(formats, lang, jobs)
     if engine not in ENGINES:

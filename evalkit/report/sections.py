@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import html
 import io
-import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -72,15 +71,6 @@ class ReportData:
     @property
     def synthetic(self) -> bool:
         return bool(self.meta.get("synthetic", False))
-
-
-def read_meta(data_dir) -> dict:
-    """dataset.json of a dataset folder ({} when absent or unreadable)."""
-    p = Path(data_dir) / "dataset.json"
-    try:
-        return json.loads(p.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
 
 
 def _load(data_dir, district):
@@ -247,6 +237,8 @@ def prepare(data_dir: str, *, district: str | None, year: int, lang: str = "zh",
     from evalkit.exceptions import EvalkitError, ReportError
 
     tx.check_lang(lang)
+    from evalkit.io import read_meta
+
     meta = read_meta(data_dir)
     district = None if district is None else str(district)
     ds, warns = None, []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -14,6 +15,8 @@ from evalkit.exceptions import MissingTableError, ReadError
 from evalkit.io.read import detect_encoding
 
 from io_helpers import TABLES, tree_hash, write_dataset
+
+SAMPLE = Path(__file__).resolve().parents[2] / "data" / "sample"
 
 EXPECTED_DTYPES = {"text": "str", "code": "str", "int": "Int64", "number": "float64",
                    "date": "datetime64[s]", "bool": "boolean"}
@@ -372,3 +375,20 @@ def test_csv_title_rows_and_row_numbers(tmp_path, blank):
     assert t["case_id"].tolist() == ["D1", "D2", "D3", "D4"]
     assert t["_row"].tolist() == ([4, 5, 7, 8] if blank else [4, 5, 6, 7])
     assert ds.validate().ok
+
+
+def test_dataset_json_with_bom_reaches_reports(tmp_path):
+    """Notepad saves dataset.json with a BOM: the loader and the reports read it alike (one reader)."""
+    import json
+    import shutil
+
+    from evalkit.io import load, read_meta
+    from evalkit.report import sections
+
+    folder = tmp_path / "d"
+    shutil.copytree(SAMPLE, folder)
+    meta = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
+    (folder / "dataset.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(meta, ensure_ascii=False).encode("utf-8"))
+    assert read_meta(folder) == meta == load(folder, tables=()).meta
+    rd = sections.prepare(str(folder), district=None, year=2024)
+    assert rd.synthetic is True and rd.meta == meta
