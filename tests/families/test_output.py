@@ -73,7 +73,7 @@ def test_xlsx_sheets_and_chinese_headers(table, tmp_path):
     n_disputes = int(table["indicator"].str.startswith("dispute").sum())
     assert len(rows) == n_disputes + 1
     head = rows[0]
-    r = [x for x in rows[1:] if x[0] == "dispute_rate" and x[head.index("层级")] == "city"
+    r = [x for x in rows[1:] if x[0] == "dispute_rate" and x[head.index("层级")] == "全市"
          and x[head.index("期间")] == "2024"][0]
     assert r[head.index("数值")] == pytest.approx(1000 * 8 / 1050)
     assert r[1] == "纠纷发生率（每千户）"
@@ -88,10 +88,10 @@ def test_unknown_ending_is_a_parameter_error(table, tmp_path):
 
 def test_summary_text(table):
     s = summary_text(table, "zh")
-    assert "纠纷发生率（每千户）" in s and "全市" in s and "no data" in s
+    assert "纠纷发生率（每千户）" in s and "全市" in s and "（无数据）" in s and "no data" not in s
     assert "2024-03" not in s                                 # monthly rows left out
     e = summary_text(table, "en")
-    assert "Dispute rate" in e
+    assert "Dispute rate" in e and "(no data)" in e and "City" in e
     big = summary_text(table, "zh", max_units=2)
     assert "中位数" in big
 
