@@ -110,6 +110,12 @@ def csv_bytes(df) -> bytes:
     :mod:`csv` writes the rows: the bytes of ``DataFrame.to_csv(na_rep="",
     float_format="%.10g", lineterminator="\\n")`` with booleans as true/false,
     several times faster (tests/families/test_output.py holds the two equal).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> csv_bytes(pd.DataFrame({"value": [1 / 3, float("nan")], "suppressed": [False, True]}))
+    b'\\xef\\xbb\\xbfvalue,suppressed\\n0.3333333333,false\\n,true\\n'
     """
     import csv
 
@@ -182,13 +188,69 @@ def _write_xlsx(df, path: Path, sheet: str | None = None) -> None:
     d = _readable(df)
     parts = [(sheet, d)] if sheet else list(_family_sheets(d))
     sheets = [(name, part.rename(columns=lambda c: HEADERS_ZH.get(c, c))) for name, part in parts]
+    sheets.append(("指标目录", _catalog_sheet()))
+    path.write_bytes(xlsx_bytes(sheets))
+
+
+def _catalog_sheet():
+    """The catalog for a Chinese workbook: Chinese headers; unit, direction and interval method in Chinese."""
+    from evalkit.families.catalog import catalog
+    from evalkit.vocabulary import direction_label, interval_label, unit_label
+
     cat = catalog()
     cat["unit"] = [unit_label(u, "zh") or "比值" for u in cat["unit"]]
     cat["direction"] = [direction_label(x, "zh") for x in cat["direction"]]
     cat["interval"] = [interval_label(x, "zh") for x in cat["interval"]]
-    cols = list(CATALOG_HEADERS_ZH)
-    sheets.append(("指标目录", cat[cols].rename(columns=CATALOG_HEADERS_ZH)))
-    path.write_bytes(xlsx_bytes(sheets))
+    return cat[list(CATALOG_HEADERS_ZH)].rename(columns=CATALOG_HEADERS_ZH)
+
+
+CATALOG_FORMATS = (".csv", ".json", ".xlsx")
+
+
+def write_catalog(path) -> Path:
+    """Write the indicator catalog to ``path`` (``evalkit catalog --out``); the format follows the ending.
+
+    CSV (UTF-8 with BOM) and JSON hold :func:`evalkit.catalog` as it is (codes);
+    XLSX is for readers: Chinese headers, units, directions and interval
+    methods in Chinese.  Written beside the target and renamed into place.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     book = pd.read_excel(write_catalog(f"{d}/catalog.xlsx"), sheet_name=None)
+    >>> list(book), book["指标目录"].columns[0]
+    (['指标目录'], '指标编号')
+    """
+    import os
+
+    from evalkit.families.catalog import catalog
+
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix not in CATALOG_FORMATS:
+        raise ParameterError(
+            f"目录文件须以 {', '.join(CATALOG_FORMATS)} 结尾，但传入的是 {path.name!r}。",
+            f"The catalog file must end in one of {', '.join(CATALOG_FORMATS)}, but {path.name!r} was passed.",
+        )
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        if suffix == ".xlsx":
+            tmp.write_bytes(xlsx_bytes([("指标目录", _catalog_sheet())]))
+        elif suffix == ".json":
+            catalog().to_json(tmp, orient="records", force_ascii=False, indent=1)
+        else:
+            tmp.write_bytes(csv_bytes(catalog().drop(columns="benchmark")))
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 
 
 def xlsx_bytes(sheets) -> bytes:
@@ -197,6 +259,13 @@ def xlsx_bytes(sheets) -> bytes:
     Written column by column with XlsxWriter (four times faster than openpyxl's
     cell-by-cell writer); text is never read as a formula or a link, and the
     creation time is fixed, so the same sheets give the same bytes.
+
+    Examples
+    --------
+    >>> import io, pandas as pd
+    >>> raw = xlsx_bytes([("表", pd.DataFrame({"a": [1.5, float("nan"), 2.5]}))])
+    >>> pd.read_excel(io.BytesIO(raw), sheet_name=None)["表"]["a"].tolist()
+    [1.5, nan, 2.5]
     """
     import datetime
 
