@@ -22,7 +22,7 @@ import functools
 from evalkit.vocabulary import (MISSING, decimals, direction_label, fmt_change, fmt_diff, fmt_interval, fmt_p, fmt_value,
                                 interval_label, level_label, localised, note_label, table_label, unit_label)
 
-__all__ = ["TEXT", "t", "entry", "name", "unit", "direction", "benchmark", "category_label", "check_lang",
+__all__ = ["TEXT", "t", "corpus", "entry", "name", "unit", "direction", "benchmark", "category_label", "check_lang",
            "note_label", "unit_label", "table_label", "level_label", "direction_label", "interval_label",
            "localised", "decimals", "fmt_value", "fmt_change", "fmt_diff", "fmt_interval", "fmt_p", "MISSING"]
 
@@ -198,6 +198,20 @@ TEXT: dict[str, tuple[str, str]] = {
     "batch_summary": ("报告 {ok}/{total} 份完成，{failed} 份失败，用时 {seconds:.1f} 秒，输出在 {out}",
                       "reports {ok}/{total} done, {failed} failed in {seconds:.1f} s, output in {out}"),
 }
+
+
+def corpus() -> str:
+    """Every character of :data:`TEXT` and of :func:`evalkit.vocabulary.corpus` (for a reduced font).
+
+    Examples
+    --------
+    >>> "数据截止" in t("as_of") and all(ch in corpus() for ch in "数据截止无上一届")
+    True
+    """
+    from evalkit import vocabulary
+
+    parts = [v for pair in TEXT.values() for v in pair] + [vocabulary.corpus()]
+    return "".join(sorted(set("".join(parts))))
 
 
 def check_lang(lang: str) -> str:

@@ -37,7 +37,7 @@ import functools
 import math
 import re
 
-__all__ = ["NOTES", "UNITS", "TABLE_EN", "DIRECTIONS", "INTERVALS", "MISSING", "note_label", "unit_label",
+__all__ = ["NOTES", "UNITS", "TABLE_EN", "DIRECTIONS", "INTERVALS", "MISSING", "corpus", "note_label", "unit_label",
            "table_label", "level_label", "direction_label", "interval_label", "localised", "decimals", "fmt_value",
            "fmt_change", "fmt_diff", "fmt_interval", "fmt_p"]
 
@@ -134,6 +134,22 @@ INTERVALS: dict[str, tuple[str, str]] = {
 _FIELDS = {"mmdd": r"\d{2}-\d{2}", "x": r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|inf",
            "n": r"\d+", "text": r"[^;,]+"}
 _PERIOD = re.compile(r"(?P<period>\d{4}(?:-\d{2}(?:-\d{2})?)?(?:\.\.\d{4}(?:-\d{2}(?:-\d{2})?)?)?) (?P<rest>.+)")
+
+
+def corpus() -> str:
+    """Every character the renderers of this module can write (for a reduced font).
+
+    Examples
+    --------
+    >>> all(ch in corpus() for ch in "截至月日无数据每千户—")
+    True
+    """
+    parts = [v for table in (NOTES, UNITS, DIRECTIONS, INTERVALS) for pair in table.values() for v in pair]
+    parts += list(TABLE_EN.values()) + ["0123456789 .,:;+-<=%（）：；，至to p", MISSING, "年月日"]
+    from evalkit.contract import LEVEL_CODES, TABLES
+
+    parts += [t.zh for t in TABLES.values()] + [v[0] for v in LEVEL_CODES.values()] + list(LEVEL_CODES)
+    return "".join(sorted(set("".join(parts))))
 
 
 def _check_lang(lang: str) -> bool:
