@@ -25,7 +25,7 @@ import pandas as pd
 from evalkit.plot import fonts
 
 __all__ = ["dispute_trend", "unit_bars", "education_by_term", "satisfaction_dimensions",
-           "volunteer_activity", "yearly_trend", "select", "rows_for"]
+           "volunteer_activity", "yearly_trend", "select", "rows_for", "example_table"]
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _YEAR = re.compile(r"^\d{4}$")
@@ -234,8 +234,23 @@ def _scale(indicator: str) -> float:
     return 100.0 if unit(indicator) == "share" else 1.0
 
 
-def _demo():
-    """A tiny long table for the examples of this module (two districts, 2023–2024, monthly rates)."""
+def example_table():
+    """A tiny long table for trying the plots (two districts, 2023–2024, yearly and monthly rows).
+
+    Fabricated numbers in the columns of :func:`evalkit.indicators`' output that the
+    plots read (``indicator, level, unit_id, unit_name, district, period, category,
+    value, ci_low, ci_high, suppressed``); the examples of this module use it.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> t = example_table()
+    >>> sorted(t["indicator"].unique())[:2], sorted(t["unit_id"].unique())
+    (['cadre_education_share', 'dispute_rate'], ['东城区', '西城区'])
+    """
     rows = []
     for d, base in (("东城区", 20.0), ("西城区", 30.0)):
         for y in (2023, 2024):
@@ -297,7 +312,7 @@ def dispute_trend(data: pd.DataFrame, *, unit_id: str, level: str | None = None,
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> ax = dispute_trend(_demo(), unit_id="东城区")
+    >>> ax = dispute_trend(example_table(), unit_id="东城区")
     >>> ax.get_legend_handles_labels()[1]
     ['逐月', '趋势']
     >>> plt.close(ax.figure)
@@ -399,7 +414,7 @@ def unit_bars(data: pd.DataFrame, *, indicator: str, level: str = "community",
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> ax = unit_bars(_demo(), indicator="dispute_rate", level="district")   # 2024, not the months
+    >>> ax = unit_bars(example_table(), indicator="dispute_rate", level="district")   # 2024, not the months
     >>> [round(float(p.get_width()), 1) for p in ax.patches]
     [21.0, 31.0]
     >>> plt.close(ax.figure)
@@ -490,7 +505,7 @@ def education_by_term(data: pd.DataFrame, *, unit_id: str, level: str | None = N
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> ax = education_by_term(_demo(), unit_id="东城区")
+    >>> ax = education_by_term(example_table(), unit_id="东城区")
     >>> [t.get_text() for t in ax.get_yticklabels()]
     ['2023', '2024']
     >>> plt.close(ax.figure)
@@ -564,7 +579,7 @@ def satisfaction_dimensions(data: pd.DataFrame, *, unit_id: str, level: str | No
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> ax = satisfaction_dimensions(_demo(), unit_id="东城区", lang="en")
+    >>> ax = satisfaction_dimensions(example_table(), unit_id="东城区", lang="en")
     >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_legend_handles_labels()[1]
     (['services', 'safety'], ['东城区'])
     >>> plt.close(ax.figure)
@@ -631,7 +646,7 @@ def volunteer_activity(data: pd.DataFrame, *, unit_id: str, level: str | None = 
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> ax = volunteer_activity(_demo(), unit_id="东城区", indicators=["volunteer_active_rate"])
+    >>> ax = volunteer_activity(example_table(), unit_id="东城区", indicators=["volunteer_active_rate"])
     >>> ax.get_title(loc="left"), ax.get_legend_handles_labels()[1]
     ('志愿服务', ['志愿者活跃率'])
     >>> plt.close(ax.figure)
@@ -681,7 +696,7 @@ def yearly_trend(data: pd.DataFrame, *, indicators, unit_id: str = "all", level:
     Examples
     --------
     >>> import matplotlib.pyplot as plt
-    >>> t = _demo()
+    >>> t = example_table()
     >>> ax = yearly_trend(t.loc[t["period"] == "2024"], indicators="dispute_rate", unit_id="西城区")
     >>> [float(x) for x in ax.get_xlim()], ax.get_legend() is None
     ([2023.5, 2024.5], True)
