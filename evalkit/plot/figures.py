@@ -119,8 +119,8 @@ def rows_for(data: pd.DataFrame, *, indicator: str | list[str], values: bool = T
     >>> rows_for(t, indicator="dispute_rate", level="community")
     Traceback (most recent call last):
     ...
-    evalkit.exceptions.ParameterError: 指标表中没有符合 指标 = dispute_rate、层级 = community 的行；层级 可选：city, district。
-    The indicator table has no rows with indicator = dispute_rate, level = community; level has: city, district.
+    evalkit.exceptions.ParameterError: 指标表中没有符合 指标 = 'dispute_rate'、层级 = 'community' 的行；层级 可选：city, district。
+    The indicator table has no rows with indicator = 'dispute_rate', level = 'community'; level has: city, district.
     """
     from evalkit.exceptions import ParameterError
 
@@ -134,7 +134,7 @@ def rows_for(data: pd.DataFrame, *, indicator: str | list[str], values: bool = T
             raise ParameterError(f"指标表缺少列：{col}。", f"The indicator table lacks the column {col}.")
         vals = [val] if isinstance(val, str) else list(val)
         here = data[col].isin(vals).fillna(False).to_numpy(dtype=bool)
-        said.append((col, "/".join(map(str, vals))))
+        said.append((col, " / ".join(repr(str(v)) for v in vals)))
         if not (m & here).any():
             have = _some(data.loc[m, col])
             zh = "、".join(f"{_COND_ZH.get(c, c)} = {v}" for c, v in said)
