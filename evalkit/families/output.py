@@ -311,7 +311,9 @@ def summary_text(df, lang: str = "zh", *, max_units: int = 12) -> str:
     For each indicator and level: the yearly or window values of every unit
     when there are at most ``max_units`` of them (value, 95% interval, n and
     the note), else the spread across units (median, minimum, maximum) and the
-    count of units with a value.  Monthly rows are left out.  Every name,
+    count of units with a value.  Monthly rows are left out, and so are the
+    warnings of the computation (:func:`evalkit.indicators` issued them; the CLI
+    prints each once, on stderr).  Every name,
     unit, level, note and number is rendered in ``lang`` by
     :mod:`evalkit.vocabulary`, so a Chinese summary holds no English words
     beyond indicator ids and an English one no Chinese beyond unit names.
@@ -351,7 +353,7 @@ def summary_text(df, lang: str = "zh", *, max_units: int = 12) -> str:
     from evalkit.contract import category_label
     from evalkit.exceptions import check_choice
     from evalkit.families.catalog import catalog
-    from evalkit.vocabulary import decimals, fmt_interval, fmt_value, level_label, localised, note_label, unit_label
+    from evalkit.vocabulary import decimals, fmt_interval, fmt_value, level_label, note_label, unit_label
 
     check_choice("lang", lang, ["zh", "en"])
     cat = catalog().set_index("id")
@@ -400,8 +402,4 @@ def summary_text(df, lang: str = "zh", *, max_units: int = 12) -> str:
                 else:
                     s = f"  {lv} {units_n} 个单位：无数值" if zh else f"  {lv}: {units_n} units, no values"
                 lines.append(s)
-    warn = df.attrs.get("warnings") or []
-    if warn:
-        lines.append("")
-        lines += [("注意：" if zh else "Warning: ") + localised(w, lang) for w in warn]
     return "\n".join(lines)

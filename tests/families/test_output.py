@@ -167,3 +167,19 @@ def _csv_bytes_pandas(df) -> bytes:
     buf = io.StringIO()
     out.to_csv(buf, index=False, na_rep="", float_format="%.10g", lineterminator="\n")
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def test_cli_summary_prints_each_missing_table_warning_once(tmp_path):
+    """They were printed twice: by the warnings on stderr and again in the summary on stdout."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample"
+    for t in ("communities", "disputes"):
+        shutil.copy(sample / f"{t}.csv", tmp_path / f"{t}.csv")
+    r = subprocess.run([sys.executable, "-m", "evalkit", "indicators", str(tmp_path), "--year", "2024",
+                        "--level", "city"], capture_output=True, text=True, check=True)
+    both = r.stdout + r.stderr
+    assert both.count("cadres（社区干部名册）") == 1 and both.count("The dataset has no table cadres") == 1
