@@ -143,7 +143,7 @@ def catalog_text(lang: str = "zh") -> str:
     >>> print(catalog_text("en").splitlines()[1].split("  ")[-1])
     [cases; descriptive]
     """
-    from evalkit.vocabulary import direction_label, unit_label
+    from evalkit.vocabulary import direction_label, fmt_value, unit_label
 
     check_choice("lang", lang, ["zh", "en"])
     zh = lang == "zh"
@@ -162,10 +162,11 @@ def catalog_text(lang: str = "zh") -> str:
         lines.append(f"    {defin}")
         b = e["benchmark"]
         if b:
+            v = fmt_value(b["value"], e["unit"], lang)
             if zh:
-                lines.append(f"    参考值：{b['value']:g}（{b.get('scope_zh') or ''}）")
+                lines.append(f"    参考值：{v}（{b.get('scope_zh') or ''}）")
             else:
-                lines.append(f"    benchmark: {_bench(b, 'en')}")
+                lines.append(f"    benchmark: {v} ({b.get('scope_en') or ''}; {b.get('source') or ''})")
     return "\n".join(lines).lstrip("\n") + "\n"
 
 

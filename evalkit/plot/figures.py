@@ -460,12 +460,14 @@ def unit_bars(data: pd.DataFrame, *, indicator: str, level: str = "community",
     vals = rows["value"].to_numpy(float) * k
     hi = vals if err is None else vals + err[1] * k
     span = float(np.nanmax(hi)) if np.isfinite(hi).any() else 1.0
-    for yv, v, h in zip(pos, vals, hi):
-        txt = f"{v:.1f}" if abs(v) >= 10 or k == 100 else (f"{v:.2f}" if abs(v) >= 1 else f"{v:.3f}")
-        ax.text((h if np.isfinite(h) else v) + span * 0.01, yv, txt, va="center", fontsize=7.5, color="#333333")
+    from evalkit.vocabulary import fmt_value
+
+    u = unit(indicator)
+    for yv, v, h, raw in zip(pos, vals, hi, rows["value"].to_numpy(float)):
+        ax.text((h if np.isfinite(h) else v) + span * 0.01, yv, fmt_value(raw, u, lang), va="center", fontsize=7.5,
+                color="#333333")
     ax.set_xlim(0, span * 1.12 if span > 0 else 1)
     ax.set_ylim(-0.6, n_slots - 0.4)
-    u = unit(indicator)
     ax.set_xlabel(unit_label(u, lang) if u != "share" else _t("share", lang) + " (%)")
     _title(ax, name(indicator, lang))
     ax.grid(axis="x", color="#dddddd", lw=0.6)
