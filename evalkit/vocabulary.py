@@ -247,6 +247,12 @@ def note_label(note, lang: str = "zh") -> str:
     return ("；" if zh else "; ").join(_clause(c.strip(), zh) for c in text.split(";") if c.strip())
 
 
+def _lookup(table: dict, code: str, what: str, name: str, zh: bool) -> str:
+    if code not in table:
+        raise LookupError(f"{what} {code!r} has no Chinese/English text: add it to evalkit.vocabulary.{name}")
+    return table[code][0 if zh else 1]
+
+
 def unit_label(unit: str, lang: str = "zh") -> str:
     """The unit of the catalog (``per_1000_households``) in ``lang`` ("" for ``ratio``).
 
@@ -261,10 +267,7 @@ def unit_label(unit: str, lang: str = "zh") -> str:
     ...
     LookupError: unit 'furlongs' has no Chinese/English text: add it to evalkit.vocabulary.UNITS
     """
-    zh = _check_lang(lang)
-    if unit not in UNITS:
-        raise LookupError(f"unit {unit!r} has no Chinese/English text: add it to evalkit.vocabulary.UNITS")
-    return UNITS[unit][0 if zh else 1]
+    return _lookup(UNITS, unit, "unit", "UNITS", _check_lang(lang))
 
 
 def table_label(name: str, lang: str = "zh") -> str:
@@ -283,12 +286,6 @@ def table_label(name: str, lang: str = "zh") -> str:
     return TABLES[name].zh if zh else TABLE_EN[name]
 
 
-def _lookup(table: dict, code: str, what: str, zh: bool) -> str:
-    if code not in table:
-        raise LookupError(f"{what} {code!r} has no Chinese/English text: add it to evalkit.vocabulary")
-    return table[code][0 if zh else 1]
-
-
 def direction_label(direction: str, lang: str = "zh") -> str:
     """The catalog's direction (``higher_better`` ...) in ``lang``.
 
@@ -297,7 +294,7 @@ def direction_label(direction: str, lang: str = "zh") -> str:
     >>> direction_label("higher_better"), direction_label("higher_better", "en")
     ('越高越好', 'higher is better')
     """
-    return _lookup(DIRECTIONS, direction, "direction", _check_lang(lang))
+    return _lookup(DIRECTIONS, direction, "direction", "DIRECTIONS", _check_lang(lang))
 
 
 def interval_label(method: str, lang: str = "zh") -> str:
@@ -308,7 +305,7 @@ def interval_label(method: str, lang: str = "zh") -> str:
     >>> interval_label("garwood"), interval_label("garwood", "en")
     ('精确泊松（Garwood）区间', 'exact Poisson (Garwood)')
     """
-    return _lookup(INTERVALS, method, "interval method", _check_lang(lang))
+    return _lookup(INTERVALS, method, "interval method", "INTERVALS", _check_lang(lang))
 
 
 def level_label(level: str, lang: str = "zh") -> str:

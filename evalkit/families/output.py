@@ -31,14 +31,29 @@ CATALOG_HEADERS_ZH = {
 FORMATS = (".csv", ".xlsx", ".parquet")
 
 
-def _check_format(path: Path) -> str:
+def _check_format(path: Path, formats=FORMATS, what: tuple[str, str] = ("输出文件", "The output file")) -> str:
     suffix = path.suffix.lower()
-    if suffix not in FORMATS:
+    if suffix not in formats:
         raise ParameterError(
-            f"输出文件须以 {', '.join(FORMATS)} 结尾，但传入的是 {path.name!r}。",
-            f"The output file must end in one of {', '.join(FORMATS)}, but {path.name!r} was passed.",
+            f"{what[0]}须以 {', '.join(formats)} 结尾，但传入的是 {path.name!r}。",
+            f"{what[1]} must end in one of {', '.join(formats)}, but {path.name!r} was passed.",
         )
     return suffix
+
+
+def _atomic(path: Path, write) -> Path:
+    """``write(tmp)`` beside ``path``, then renamed into place: a failed or interrupted write
+    never leaves half a file under the name asked for."""
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 
 
 def write_table(df, path, *, sheet: str | None = None) -> Path:
@@ -80,25 +95,18 @@ def write_table(df, path, *, sheet: str | None = None) -> Path:
     >>> book["矛盾纠纷"][["指标名称", "层级", "备注"]].to_numpy().tolist()
     [['纠纷发生率（每千户）', '全市', '截至 10 月 24 日']]
     """
-    import os
-
     path = Path(path)
     suffix = _check_format(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # written beside the target and renamed into place: a failed or interrupted write
-    # never leaves half a file under the name asked for
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
+
+    def write(tmp: Path) -> None:
         if suffix == ".csv":
             tmp.write_bytes(csv_bytes(df))
         elif suffix == ".parquet":
             _write_parquet(df, tmp)
         else:
             _write_xlsx(df, tmp, sheet)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+
+    return _atomic(path, write)
 
 
 def csv_bytes(df) -> bytes:
@@ -227,30 +235,20 @@ def write_catalog(path) -> Path:
     >>> list(book), book["指标目录"].columns[0]
     (['指标目录'], '指标编号')
     """
-    import os
-
     from evalkit.families.catalog import catalog
 
     path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix not in CATALOG_FORMATS:
-        raise ParameterError(
-            f"目录文件须以 {', '.join(CATALOG_FORMATS)} 结尾，但传入的是 {path.name!r}。",
-            f"The catalog file must end in one of {', '.join(CATALOG_FORMATS)}, but {path.name!r} was passed.",
-        )
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
+    suffix = _check_format(path, CATALOG_FORMATS, ("目录文件", "The catalog file"))
+
+    def write(tmp: Path) -> None:
         if suffix == ".xlsx":
             tmp.write_bytes(xlsx_bytes([("指标目录", _catalog_sheet())]))
         elif suffix == ".json":
             catalog().to_json(tmp, orient="records", force_ascii=False, indent=1)
         else:
             tmp.write_bytes(csv_bytes(catalog().drop(columns="benchmark")))
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+
+    return _atomic(path, write)
 
 
 def xlsx_bytes(sheets) -> bytes:
