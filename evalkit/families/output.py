@@ -62,7 +62,9 @@ def write_table(df, path, *, sheet: str | None = None) -> Path:
     CSV and Parquet hold the table as it is (codes, English notes: the data
     contract).  The workbook is for readers: one sheet per family with Chinese
     headers, the indicator's Chinese name beside its id, and level, category and
-    note in Chinese (:mod:`evalkit.vocabulary`); then the catalog.
+    note in Chinese (:mod:`evalkit.vocabulary`); then the catalog.  Rows of
+    indicators outside the catalog (a pilot comparison) keep their note text
+    as it is.
 
     Parameters
     ----------
@@ -172,8 +174,11 @@ def _readable(df):
                   for i, c in pairs.itertuples(index=False) if isinstance(c, str)}
         d["category"] = [labels.get((i, c), c) for i, c in zip(d["indicator"], d["category"])]
     if "note" in d.columns:
-        notes = {n: note_label(n, "zh") for n in d["note"].dropna().unique()}
-        d["note"] = d["note"].map(notes)
+        # the notes of catalog indicators are codes with a Chinese text (an untranslated one is a
+        # LookupError); rows of other indicators (a pilot comparison) carry free text, kept as it is
+        ours = d["indicator"].isin(set(cat["id"])).to_numpy()
+        notes = {n: note_label(n, "zh") for n in d.loc[ours, "note"].dropna().unique()}
+        d.loc[ours, "note"] = d.loc[ours, "note"].map(notes)
     return d
 
 
@@ -381,7 +386,8 @@ def summary_text(df, lang: str = "zh", *, max_units: int = 12) -> str:
                     dg = decimals(r.value, lo, hi) if unit not in ("share", "share_points", "count") else None
                     ci = fmt_interval(lo, hi, unit, lang, digits=dg)
                     ci = "" if ci == "—" else (f"（{ci}）" if zh else f" ({ci})")
-                    note = note_label(r.note, lang)
+                    # a catalog indicator's note is a code; another row's (pilot) free text
+                    note = note_label(r.note, lang) if e is not None else (r.note if isinstance(r.note, str) else "")
                     note = (f"（{note}）" if zh else f" ({note})") if note else ""
                     n = "" if _missing(r.n) else f"{sep}n={int(r.n)}"
                     uname = level_label("city", lang).capitalize() if r.level == "city" else r.unit_name

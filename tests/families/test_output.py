@@ -183,3 +183,22 @@ def test_cli_summary_prints_each_missing_table_warning_once(tmp_path):
                         "--level", "city"], capture_output=True, text=True, check=True)
     both = r.stdout + r.stderr
     assert both.count("cadres（社区干部名册）") == 1 and both.count("The dataset has no table cadres") == 1
+
+
+def test_xlsx_of_rows_outside_the_catalog_keeps_their_notes_and_takes_a_sheet_name(tmp_path):
+    """`compare --out x.xlsx` writes pilot rows: free-text notes, no catalog entry (it raised LookupError)."""
+    import openpyxl
+
+    rows = pd.DataFrame({"indicator": ["pilot_att", "dispute_rate"], "level": ["city", "city"],
+                         "unit_id": ["all", "all"], "unit_name": ["全市", "全市"], "period": ["2020-2024", "2024"],
+                         "category": ["dispute_rate", None], "value": [-1.2, 25.4],
+                         "note": ["Callaway-Sant'Anna, group aggregation; control: never piloted", "through 10-24"]})
+    p = write_table(rows, tmp_path / "c.xlsx", sheet="试点对比")
+    wb = openpyxl.load_workbook(p, read_only=True)
+    assert wb.sheetnames == ["试点对比", "指标目录"]
+    got = {r[0]: r for r in wb["试点对比"].iter_rows(min_row=2, values_only=True)}
+    head = next(wb["试点对比"].iter_rows(values_only=True))
+    assert got["pilot_att"][head.index("备注")] == rows["note"][0]
+    assert got["dispute_rate"][head.index("备注")] == "截至 10 月 24 日"
+    p = write_table(rows, tmp_path / "d.xlsx")
+    assert openpyxl.load_workbook(p, read_only=True).sheetnames == ["矛盾纠纷", "其他指标", "指标目录"]
