@@ -185,3 +185,23 @@ def test_t_writes_p_values_itself():
     assert "p < 0.001" in s and "p = <" not in s
     with pytest.raises(TypeError):
         t("pilot_pretrend_caveat", "zh", p="<0.001", verdict="")
+
+
+def test_a_catalog_failure_is_not_hidden_behind_indicator_ids(monkeypatch):
+    """labels cached a failing catalog as {} and every name became its id (issue 10)."""
+    import evalkit.families.catalog as fc
+    from evalkit import labels
+
+    def broken():
+        raise RuntimeError("a bug in a family's CATALOG")
+
+    monkeypatch.setattr(fc, "catalog", broken)
+    labels._catalog_entries.cache_clear()
+    try:
+        with pytest.raises(RuntimeError, match="CATALOG"):
+            labels.name("dispute_rate")
+    finally:
+        monkeypatch.undo()
+        labels._catalog_entries.cache_clear()
+    assert labels.name("dispute_rate") == "纠纷发生率（每千户）"
+    assert labels.name("my_panel_column") == "my_panel_column"   # the documented fallback for non-catalog ids
