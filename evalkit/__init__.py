@@ -36,9 +36,24 @@ _LAZY = {
     "synth": "evalkit.synthetic",
     "EvalkitError": "evalkit.exceptions",
 }
-_SUBMODULES = {"stats", "plot", "report", "io", "contract", "exceptions", "families", "pilot", "synthetic",
-               "labels"}
+#: Submodules of the public API (``evalkit.stats.svymean``, ``evalkit.plot.unit_bars`` ...).
+_PUBLIC_MODULES = ("exceptions", "plot", "report", "stats")
+#: Every submodule reachable as an attribute (the internal layers too, for contributors).
+_SUBMODULES = {*_PUBLIC_MODULES, "io", "contract", "families", "pilot", "synthetic", "labels", "vocabulary"}
 
-__all__ = sorted(_LAZY) + sorted(_SUBMODULES) + ["__version__"]
+__all__ = sorted(_LAZY) + list(_PUBLIC_MODULES) + ["__version__"]
 
-__getattr__, __dir__ = lazy_exports(__name__, _LAZY, _SUBMODULES)
+__getattr__, _ = lazy_exports(__name__, _LAZY, _SUBMODULES)
+
+
+def __dir__() -> list[str]:
+    """The public API only (not the helpers of this module, nor submodules imported along the way).
+
+    Examples
+    --------
+    >>> import evalkit, evalkit.families
+    >>> dir(evalkit)
+    ['Dataset', 'EvalkitError', '__version__', 'catalog', 'compare', 'compare_panel', 'exceptions', 'indicators',
+     'load', 'plot', 'report', 'stats', 'synth']
+    """
+    return sorted(__all__)

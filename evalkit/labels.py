@@ -1,23 +1,30 @@
-"""Labels: the small zh/en text table, catalog look-ups and value formatting.
+"""Labels: the zh/en text table, catalog look-ups, and the words and numbers of the output.
 
 Shared by :mod:`evalkit.plot` and :mod:`evalkit.report` (it sits below both,
 so plots never import the report layer).
 
-Every label, heading and sentence a report shows comes from :data:`TEXT`
-(or from the indicator catalog), never from literals in notebook cells.
-``t(key, lang, **fields)`` formats one entry; ``name(id, lang)``,
-``unit(id)``, ``direction(id)``, ``benchmark(id)`` read the catalog
-(:mod:`evalkit.families.catalog`) and fall back to the indicator id when the
-catalog is not available.
+* Every label, heading and sentence a report shows comes from :data:`TEXT`
+  (or from the indicator catalog), never from literals in notebook cells;
+  ``t(key, lang, **fields)`` formats one entry.
+* ``name(id, lang)``, ``unit(id)``, ``direction(id)``, ``benchmark(id)`` and
+  ``entry(id)`` read the catalog (:mod:`evalkit.families.catalog`).
+* Notes, units, levels and table names per language, and the number
+  formatters (``fmt_value``, ``fmt_change``, ``fmt_diff``, ``fmt_interval``,
+  ``fmt_p``), are those of :mod:`evalkit.vocabulary`, re-exported here: that
+  module sits below the families and the pilot comparison so that their
+  writers use the same words and numbers.
 """
 
 from __future__ import annotations
 
 import functools
-import math
 
-__all__ = ["TEXT", "t", "entry", "name", "unit", "direction", "benchmark", "fmt_value",
-           "fmt_change", "category_label", "check_lang"]
+from evalkit.vocabulary import (MISSING, decimals, direction_label, fmt_change, fmt_diff, fmt_interval, fmt_p, fmt_value,
+                                interval_label, level_label, localised, note_label, table_label, unit_label)
+
+__all__ = ["TEXT", "t", "corpus", "entry", "name", "unit", "direction", "benchmark", "category_label", "check_lang",
+           "note_label", "unit_label", "table_label", "level_label", "direction_label", "interval_label",
+           "localised", "decimals", "fmt_value", "fmt_change", "fmt_diff", "fmt_interval", "fmt_p", "MISSING"]
 
 TEXT: dict[str, tuple[str, str]] = {
     # cover and pages
@@ -100,8 +107,8 @@ TEXT: dict[str, tuple[str, str]] = {
                      "On {name} the best street is {best} ({bv}) and the worst {worst} ({wv})."),
     "f_rank": ("{name}在全市 {of} 个区中排第 {rank}。", "On {name} the district ranks {rank} of {of}."),
     "f_target": ("考核目标中 {met}/{total} 项已达标。", "{met} of {total} targets are met."),
-    "f_pilot": ("试点对比：{name}的估计效应为 {value}（95% 置信区间 {lo} 至 {hi}，p = {p}）。",
-                "Pilot comparison: the estimated effect on {name} is {value} (95% interval {lo} to {hi}, p = {p})."),
+    "f_pilot": ("试点对比：{name}的估计效应为 {value}（95% 置信区间 {lo} 至 {hi}，{p}）。",
+                "Pilot comparison: the estimated effect on {name} is {value} (95% interval {lo} to {hi}, {p})."),
     "f_none": ("本年数据不足，未能生成文字结论。", "There are too few figures this year to state findings."),
     # data quality
     "missing_tables": ("数据集中缺少以下表，相关章节已省略：{tables}。",
@@ -121,9 +128,9 @@ TEXT: dict[str, tuple[str, str]] = {
     "pilot_scope_district": ("以下仅比较本区社区：试点社区与本区未试点社区。",
                              "The comparison below covers this district's communities only: piloted against the "
                              "district's other communities."),
-    "pilot_pretrend_caveat": ("读图：试点开始前（灰色）各点应接近 0，否则两组在试点前已有差异。前期趋势检验 p = {p}，{verdict}",
+    "pilot_pretrend_caveat": ("读图：试点开始前（灰色）各点应接近 0，否则两组在试点前已有差异。前期趋势检验 {p}，{verdict}",
                               "Reading the plot: the points before the pilot (grey) should lie near 0; otherwise the "
-                              "groups differed before the pilots. Pre-trend test p = {p}: {verdict}"),
+                              "groups differed before the pilots. Pre-trend test {p}: {verdict}"),
     "pretrend_ok": ("未见明显的试点前差异（但该检验功效低）。", "no clear difference before the pilots (but the test has low power)."),
     "pretrend_untested": ("试点前可比较的年份或每个试点年份的试点社区太少，无法检验；请直接看图中试点前各点是否接近 0。",
                           "too few years before the pilots, or too few piloted communities per pilot year, to test it; "
@@ -147,10 +154,10 @@ TEXT: dict[str, tuple[str, str]] = {
                    "Pilot comparison: the difference in {name} between piloted and comparison communities is "
                    "{value} ({interval}), not significant: no effect cannot be ruled out."),
     "f_pilot_few": ("试点对比：试点社区与对照社区的{name}差异为 {value}（{interval}）。"
-                    "试点社区少于 10 个，p 值取自随机化推断：p = {p}，{verdict}",
+                    "试点社区少于 10 个，p 值取自随机化推断：{p}，{verdict}",
                     "Pilot comparison: the difference in {name} between piloted and comparison communities is "
                     "{value} ({interval}). With fewer than 10 piloted communities the p-value comes from "
-                    "randomisation inference: p = {p}, {verdict}"),
+                    "randomisation inference: {p}, {verdict}"),
     "pilot_clash": ("但置信区间{inc} 0：区间（按试点批次的 Welch t 近似）与随机化推断的 p 值结论不一致，效应应视为不确定。",
                     "But the interval {inc} 0: the interval (a Welch t approximation by pilot cohort) and the "
                     "randomisation p-value disagree, so treat the effect as uncertain."),
@@ -192,151 +199,145 @@ TEXT: dict[str, tuple[str, str]] = {
                       "reports {ok}/{total} done, {failed} failed in {seconds:.1f} s, output in {out}"),
 }
 
-_UNITS: dict[str, tuple[str, str]] = {
-    "count": ("件", "cases"),
-    "per_1000_households": ("每千户", "per 1,000 households"),
-    "per_100_residents": ("每百人", "per 100 residents"),
-    "per_10k_residents": ("每万人", "per 10,000 residents"),
-    "per_10000_residents": ("每万人", "per 10,000 residents"),
-    "per_1000_households_per_year": ("每千户·每年", "per 1,000 households per year"),
-    "hours_per_resident": ("小时/人", "hours per resident"),
-    "hours_per_volunteer": ("小时/人", "hours per volunteer"),
-    "households_per_worker": ("户/人", "households per worker"),
-    "share": ("%", "%"),
-    "share_points": ("百分点", "points"),
-    "index_0_100": ("分", "points"),
-    "ratio": ("", ""),
-    "years": ("岁", "years"),
-    "days": ("天", "days"),
-    "hours": ("小时", "hours"),
-}
 
+def corpus() -> str:
+    """Every character of :data:`TEXT` and of :func:`evalkit.vocabulary.corpus` (for a reduced font).
 
-def localised(value, lang: str = "zh") -> str:
-    """A free text from dataset.json in ``lang``.
-
-    ``{"zh": ..., "en": ...}`` gives the language's entry (else the other); a string
-    ``"中文 / English"`` whose two sides differ in having Chinese characters gives the
-    side of the language; anything else is returned as it is.
+    Examples
+    --------
+    >>> "数据截止" in t("as_of") and all(ch in corpus() for ch in "数据截止无上一届")
+    True
     """
-    if isinstance(value, dict):
-        other = "en" if lang == "zh" else "zh"
-        return str(value.get(lang) or value.get(other) or next(iter(value.values()), ""))
-    text = "" if value is None else str(value)
-    parts = [x.strip() for x in text.split(" / ")]
-    if len(parts) == 2 and all(parts):
-        cjk = [any("\u4e00" <= ch <= "\u9fff" for ch in x) for x in parts]
-        if cjk[0] != cjk[1]:
-            return parts[cjk.index(lang == "zh")]
-    return text
+    from evalkit import vocabulary
+
+    parts = [v for pair in TEXT.values() for v in pair] + [vocabulary.corpus()]
+    return "".join(sorted(set("".join(parts))))
 
 
 def check_lang(lang: str) -> str:
-    """Return ``lang`` when it is "zh" or "en", else raise ParameterError."""
-    if lang not in ("zh", "en"):
-        from evalkit.exceptions import ParameterError
+    """Return ``lang`` when it is "zh" or "en", else raise ParameterError.
 
-        raise ParameterError(f"lang 必须是 \"zh\" 或 \"en\"，收到 {lang!r}。",
-                             f"lang must be \"zh\" or \"en\", but {lang!r} was passed.")
+    Examples
+    --------
+    >>> check_lang("en")
+    'en'
+    >>> check_lang("fr")
+    Traceback (most recent call last):
+    ...
+    evalkit.exceptions.ParameterError: 参数 `lang` 必须是 ['zh', 'en'] 之一，但传入的是 'fr'。
+    The value for `lang` must be one of ['zh', 'en'], but 'fr' was passed.
+    """
+    from evalkit.exceptions import check_choice
+
+    check_choice("lang", lang, ("zh", "en"))
     return lang
 
 
 def t(key: str, lang: str = "zh", /, **fields) -> str:
-    """The text ``key`` in ``lang``, formatted with ``fields``."""
+    """The text ``key`` of :data:`TEXT` in ``lang``, formatted with ``fields``.
+
+    A field ``p`` takes the p-value as a number and is written by
+    :func:`fmt_p` (``p < 0.001``, ``p = 0.034``), so every sentence shows
+    p-values in one notation; a string is accepted only when :func:`fmt_p`
+    made it.
+
+    Examples
+    --------
+    >>> t("rank_of", "zh", rank=2, of=5), t("rank_of", "en", rank=2, of=5)
+    ('第 2/5', '2 of 5')
+    >>> t("pilot_pretrend_caveat", "en", p=0.00002, verdict="no clear difference.").split(". ")[-1]
+    'Pre-trend test p < 0.001: no clear difference.'
+    """
     zh, en = TEXT[key]
+    if "p" in fields:
+        fields["p"] = _p_field(fields["p"])
     return (zh if check_lang(lang) == "zh" else en).format(**fields)
+
+
+def _p_field(p) -> str:
+    if isinstance(p, str):
+        if p.startswith("p "):
+            return p
+        raise TypeError(f"pass the p-value to t() as a number (it is formatted by fmt_p), not {p!r}")
+    return fmt_p(p)
 
 
 @functools.cache
 def _catalog_entries() -> dict[str, dict]:
-    try:
-        from evalkit.families.catalog import catalog
-    except ImportError:
-        return {}
-    try:
-        cat = catalog()
-    except Exception:  # the catalog is another module's; a report still renders without it
-        return {}
-    return {str(r["id"]): dict(r) for r in cat.to_dict("records")}
+    """Every catalog entry by id (read once per process; a failure of the catalog is not hidden)."""
+    from evalkit.families.catalog import catalog
+
+    return {str(r["id"]): dict(r) for r in catalog().to_dict("records")}
 
 
 def entry(indicator: str) -> dict:
-    """The catalog entry of an indicator, or a fallback that uses the id as its name."""
+    """The catalog entry of an indicator, as a dict (keys as :func:`evalkit.catalog`'s columns).
+
+    An id that is not in the catalog -- a column of the user's own panel in
+    :func:`evalkit.compare_panel`, which has no catalog entry -- gets a
+    fallback on purpose: the id as its name in both languages, unit
+    ``ratio``, direction ``descriptive``, no definition and no benchmark.
+
+    Examples
+    --------
+    >>> entry("dispute_rate")["unit"]
+    'per_1000_households'
+    >>> e = entry("my_outcome")
+    >>> e["name_zh"], e["unit"], e["direction"]
+    ('my_outcome', 'ratio', 'descriptive')
+    """
     e = _catalog_entries().get(indicator)
     if e is not None:
         return e
-    return {"id": indicator, "family": indicator.split("_", 1)[0], "name_zh": indicator,
-            "name_en": indicator, "definition_zh": "", "definition_en": "",
-            "unit": _guess_unit(indicator), "direction": "descriptive", "benchmark": None}
-
-
-def _guess_unit(indicator: str) -> str:
-    if indicator.endswith("_share") or indicator.endswith("_rate") and "dispute_rate" not in indicator:
-        return "share"
-    if indicator == "dispute_rate":
-        return "per_1000_households"
-    return "ratio"
+    return {"id": indicator, "family": None, "name_zh": indicator, "name_en": indicator,
+            "definition_zh": "", "definition_en": "", "unit": "ratio", "direction": "descriptive",
+            "interval": None, "category": None, "survey": False, "benchmark": None}
 
 
 def name(indicator: str, lang: str = "zh") -> str:
-    """Display name of an indicator from the catalog (the id when unknown)."""
+    """Display name of an indicator from the catalog (the id when it has no entry).
+
+    Examples
+    --------
+    >>> name("dispute_rate"), name("dispute_rate", "en")
+    ('纠纷发生率（每千户）', 'Dispute rate')
+    """
     e = entry(indicator)
     return str(e.get(f"name_{check_lang(lang)}") or indicator)
 
 
 def unit(indicator: str) -> str:
+    """The unit code of an indicator (``share``, ``per_1000_households`` ...); see :func:`unit_label`.
+
+    Examples
+    --------
+    >>> unit("dispute_resolution_rate"), unit_label(unit("dispute_rate"), "en")
+    ('share', 'per 1,000 households')
+    """
     return str(entry(indicator).get("unit") or "ratio")
 
 
 def direction(indicator: str) -> str:
+    """Which way is better: ``higher_better``, ``lower_better``, ``target_band`` or ``descriptive``.
+
+    Examples
+    --------
+    >>> direction("dispute_resolution_rate"), direction("dispute_count")
+    ('higher_better', 'descriptive')
+    """
     return str(entry(indicator).get("direction") or "descriptive")
 
 
 def benchmark(indicator: str) -> dict | None:
+    """The catalog's benchmark of an indicator (``value``, ``scope_zh``, ``scope_en``, ``source``), or None.
+
+    Examples
+    --------
+    >>> benchmark("dispute_count") is None
+    True
+    """
     b = entry(indicator).get("benchmark")
     return b if isinstance(b, dict) and b.get("value") is not None else None
-
-
-def unit_label(u: str, lang: str = "zh") -> str:
-    zh, en = _UNITS.get(u, ("", ""))
-    return zh if lang == "zh" else en
-
-
-def fmt_value(value, unit_: str, lang: str = "zh", *, digits: int | None = None) -> str:
-    """Format a value for display: shares as percents, others with sensible digits."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    try:
-        v = float(value)
-    except (TypeError, ValueError):
-        return "—"
-    if math.isnan(v):
-        return "—"
-    if unit_ == "share":
-        return f"{100 * v:.{1 if digits is None else digits}f}%"
-    if unit_ == "count":
-        return f"{v:,.0f}"
-    if digits is None:
-        a = abs(v)
-        # about three significant figures, never more than three decimals
-        digits = 0 if a >= 1000 else 1 if a >= 10 else 2 if a >= 1 or a == 0 else min(3, 1 - math.floor(math.log10(a)))
-    return f"{v:,.{digits}f}"
-
-
-def fmt_change(value, last, unit_: str, lang: str = "zh") -> str:
-    """Change on last year: percentage points for shares, relative change otherwise."""
-    try:
-        v, l0 = float(value), float(last)
-    except (TypeError, ValueError):
-        return "—"
-    if math.isnan(v) or math.isnan(l0):
-        return "—"
-    if unit_ == "share":
-        pts = 100 * (v - l0)
-        return f"{pts:+.1f} " + ("个百分点" if lang == "zh" else "pts")
-    if l0 == 0:
-        return "—"
-    return f"{100 * (v / l0 - 1):+.1f}%"
 
 
 def category_label(category, lang: str = "zh", kind: str | None = None) -> str:
@@ -346,6 +347,13 @@ def category_label(category, lang: str = "zh", kind: str | None = None) -> str:
     catalog's own names such as "dispute_category") picks the code list when a
     code is ambiguous (``property`` is both a dispute category and a
     satisfaction dimension).  The translation itself is the contract's.
+
+    Examples
+    --------
+    >>> category_label("property", "zh", "dispute"), category_label("property", "zh", "dimension")
+    ('物业纠纷', '物业')
+    >>> category_label("college", "en", "education")
+    'college (dazhuan)'
     """
     from evalkit.contract import category_label as contract_label
 

@@ -123,11 +123,21 @@ def test_reports_gives_each_warning_once(tmp_path):
     assert "UserWarning" not in r.stderr
 
 
-def test_catalog_out_takes_csv_or_json_only(tmp_path):
-    """cat.xlsx used to be CSV text under an Excel name."""
+def test_catalog_out_writes_xlsx_like_indicators_out(tmp_path):
+    """`catalog --out cat.xlsx` is a real workbook with Chinese headers (it used to be CSV text under an
+    Excel name, then refused); an ending it cannot write is refused and leaves no file."""
+    import openpyxl
+
     r = _run("catalog", "--out", tmp_path / "cat.xlsx")
-    assert r.returncode == 2 and "Traceback" not in r.stderr and ".csv" in r.stderr
-    assert not (tmp_path / "cat.xlsx").exists()
+    assert r.returncode == 0, r.stderr
+    ws = openpyxl.load_workbook(tmp_path / "cat.xlsx")["指标目录"]
+    head = [c.value for c in ws[1]]
+    assert head[:3] == ["指标编号", "指标族", "名称"]
+    rows = {row[0]: dict(zip(head, row)) for row in ws.iter_rows(min_row=2, values_only=True)}
+    assert rows["dispute_rate"]["单位"] == "每千户"
+    r = _run("catalog", "--out", tmp_path / "cat.txt")
+    assert r.returncode == 2 and "Traceback" not in r.stderr and ".xlsx" in r.stderr
+    assert not (tmp_path / "cat.txt").exists()
     assert _run("catalog", "--out", tmp_path / "cat.json").returncode == 0
     assert (tmp_path / "cat.json").read_text(encoding="utf-8").lstrip().startswith("[")
 

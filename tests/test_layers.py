@@ -11,8 +11,9 @@ PKG = Path(__file__).resolve().parents[1] / "evalkit"
 
 # layer -> evalkit modules it must never import (directly or lazily inside functions)
 FORBIDDEN = {
-    "contract": ("io", "stats", "families", "pilot", "synthetic", "labels", "plot", "report", "cli"),
-    "exceptions": ("io", "stats", "families", "pilot", "synthetic", "labels", "plot", "report", "cli"),
+    "contract": ("vocabulary", "io", "stats", "families", "pilot", "synthetic", "labels", "plot", "report", "cli"),
+    "exceptions": ("vocabulary", "io", "stats", "families", "pilot", "synthetic", "labels", "plot", "report", "cli"),
+    "vocabulary": ("io", "stats", "families", "pilot", "synthetic", "labels", "plot", "report", "cli"),
     "io": ("stats", "pilot", "synthetic", "labels", "plot", "report", "cli"),
     "stats": ("io", "families", "pilot", "synthetic", "labels", "plot", "report", "cli"),
     "families": ("pilot", "synthetic", "labels", "plot", "report", "cli"),

@@ -105,10 +105,23 @@ def test_committed_notebooks_are_stripped():
 
 
 def test_explicit_package_list_names_every_package_directory():
-    """pyproject lists packages explicitly (to map notebooks/ into the wheel); none may be forgotten."""
+    """pyproject lists packages explicitly (to map notebooks/ into the wheel); none may be forgotten,
+    and neither may a directory that holds only data files (the report templates): setuptools
+    printed ~90 lines of "Package would be ignored" for those on every `make`."""
     data = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     listed = set(data["tool"]["setuptools"]["packages"])
-    found = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "evalkit").rglob("__init__.py")}
-    assert found <= listed, f"packages missing from pyproject: {sorted(found - listed)}"
+    found = {".".join(p.relative_to(ROOT).parts) for p in [ROOT / "evalkit", *(ROOT / "evalkit").rglob("*")]
+             if p.is_dir() and p.name != "__pycache__" and any(f.is_file() for f in p.iterdir())}
+    assert found == listed - {"evalkit._notebooks"}, (
+        f"missing from pyproject: {sorted(found - listed)}; listed but absent: {sorted(listed - found - {'evalkit._notebooks'})}")
     assert data["tool"]["setuptools"]["package-dir"]["evalkit._notebooks"] == "notebooks"
-    assert "*.ipynb" in data["tool"]["setuptools"]["package-data"]["evalkit._notebooks"]
+    pkg_data = data["tool"]["setuptools"]["package-data"]
+    assert "*.ipynb" in pkg_data["evalkit._notebooks"]
+    # every data file of the package is declared by its own package's patterns
+    undeclared = []
+    for f in (ROOT / "evalkit").rglob("*"):
+        if f.is_file() and f.suffix not in (".py", ".pyc"):
+            pkg = ".".join(f.parent.relative_to(ROOT).parts)
+            if not any(f.match(pat) for pat in pkg_data.get(pkg, [])):
+                undeclared.append(str(f.relative_to(ROOT)))
+    assert undeclared == []

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from evalkit.cli._common import Formatter
 
 NAME = "catalog"
@@ -15,25 +13,18 @@ def add_parser(sub) -> None:
                        description="列出指标目录：名称、定义、单位、方向、参考值。\n"
                                    "Print the indicator catalog: names, definitions, units, direction, benchmarks.")
     s.add_argument("--lang", choices=["zh", "en"], default="zh", help="语言 / language")
-    s.add_argument("--out", metavar="FILE", help="写出 CSV/JSON / write CSV or JSON")
+    s.add_argument("--out", metavar="FILE",
+                   help="写出 .csv、.json 或 .xlsx（按扩展名）/ write .csv, .json or .xlsx (by the file's ending)")
 
 
 def run(args) -> int:
-    from evalkit.families.catalog import catalog, catalog_text
-
     if args.out:
-        from evalkit.exceptions import ParameterError
+        from evalkit.families.output import write_catalog
 
-        cat = catalog()
-        suffix = os.path.splitext(args.out)[1].lower()
-        if suffix == ".json":
-            cat.to_json(args.out, orient="records", force_ascii=False, indent=1)
-        elif suffix == ".csv":
-            cat.to_csv(args.out, index=False, encoding="utf-8-sig")
-        else:  # never a CSV under another name (cat.xlsx used to be CSV text)
-            raise ParameterError(f"目录只能写成 .csv 或 .json，收到 {args.out}。",
-                                 f"The catalog is written as .csv or .json, but {args.out} was given.")
-        print(f"已写出 wrote {args.out}")
+        path = write_catalog(args.out)
+        print(f"已写出指标目录 {path} / wrote the catalog to {path}")
     else:
+        from evalkit.families.catalog import catalog_text
+
         print(catalog_text(lang=args.lang))
     return 0

@@ -73,7 +73,7 @@ def run(args) -> int:
     )
     if args.out:
         write_table(table, args.out)
-        print(f"已写出 wrote {args.out} ({len(table)} 行 rows)")
+        print(f"已写出 {args.out}（{len(table)} 行）\nwrote {args.out} ({len(table)} rows)")
     else:
         print(summary_text(table, lang=args.lang))
     return 0

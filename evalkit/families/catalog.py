@@ -24,12 +24,25 @@ FAMILY_ZH = {"disputes": "矛盾纠纷", "volunteers": "志愿服务", "cadres":
 
 
 def family_modules() -> dict:
-    """Family name → module, in report order."""
+    """Family name → module, in report order.
+
+    Examples
+    --------
+    >>> list(family_modules())
+    ['disputes', 'volunteers', 'cadres', 'satisfaction', 'organisation']
+    """
     return {name: importlib.import_module(f"evalkit.families.{name}") for name in FAMILIES}
 
 
 def entries() -> list[dict]:
-    """Every catalog entry (dicts, family order then module order)."""
+    """Every catalog entry (dicts with the keys of :data:`FIELDS`, family order then module order).
+
+    Examples
+    --------
+    >>> e = entries()[0]
+    >>> e["id"], e["family"], e["unit"]
+    ('dispute_count', 'disputes', 'count')
+    """
     out = []
     for mod in family_modules().values():
         for e in mod.CATALOG:
@@ -46,6 +59,12 @@ def catalog():
     definition_en, unit, direction, interval, category, survey, benchmark
     (a dict or None), benchmark_value, benchmark_scope_zh, benchmark_scope_en,
     benchmark_source.
+
+    Examples
+    --------
+    >>> cat = catalog()
+    >>> cat.loc[cat["id"] == "dispute_rate", ["family", "unit"]].to_numpy().tolist()
+    [['disputes', 'per_1000_households']]
     """
     import pandas as pd
 
@@ -59,11 +78,29 @@ def catalog():
 
 
 def ids() -> list[str]:
+    """Every indicator id, in catalog order.
+
+    Examples
+    --------
+    >>> ids()[:2]
+    ['dispute_count', 'dispute_rate']
+    """
     return [e["id"] for e in entries()]
 
 
 def entry(indicator_id: str) -> dict:
-    """The catalog entry of ``indicator_id`` (ParameterError when unknown)."""
+    """The catalog entry of ``indicator_id`` (ParameterError when unknown).
+
+    Examples
+    --------
+    >>> entry("cadre_mean_age")["unit"]
+    'years'
+    >>> entry("nope")
+    Traceback (most recent call last):
+    ...
+    evalkit.exceptions.ParameterError: 参数 `indicator` 必须是 [...] 之一，但传入的是 'nope'。
+    ...
+    """
     for e in entries():
         if e["id"] == indicator_id:
             return e
@@ -72,6 +109,13 @@ def entry(indicator_id: str) -> dict:
 
 
 def family_of(indicator_id: str) -> str:
+    """The family an indicator belongs to.
+
+    Examples
+    --------
+    >>> family_of("volunteer_retention")
+    'volunteers'
+    """
     return entry(indicator_id)["family"]
 
 
@@ -83,29 +127,57 @@ def _bench(b, lang):
 
 
 def catalog_text(lang: str = "zh") -> str:
-    """The catalog as a readable text table (``evalkit catalog``)."""
+    """The catalog as a readable text (``evalkit catalog``), every word in ``lang``.
+
+    Units, directions and interval methods are rendered by
+    :mod:`evalkit.vocabulary`.  A benchmark shows its value and scope; its
+    source (a citation, mostly in English) is shown in the English text and in
+    docs/INDICATORS.md.
+
+    Examples
+    --------
+    >>> print(catalog_text("zh").splitlines()[0])
+    == 矛盾纠纷 ==
+    >>> print(catalog_text("zh").splitlines()[1].split("  ")[-1])
+    ［件；描述性］
+    >>> print(catalog_text("en").splitlines()[1].split("  ")[-1])
+    [cases; descriptive]
+    """
+    from evalkit.vocabulary import direction_label, fmt_value, unit_label
+
     check_choice("lang", lang, ["zh", "en"])
-    head = ("编号", "名称", "单位", "方向", "定义", "参考值") if lang == "zh" else \
-        ("id", "name", "unit", "direction", "definition", "benchmark")
+    zh = lang == "zh"
     lines = []
     fam = None
     for e in entries():
         if e["family"] != fam:
             fam = e["family"]
-            title = f"{FAMILY_ZH.get(fam, fam)} ({fam})" if lang == "zh" else fam
             lines.append("")
-            lines.append(f"== {title} ==")
-        name = e["name_zh"] if lang == "zh" else e["name_en"]
-        defin = e["definition_zh"] if lang == "zh" else e["definition_en"]
-        lines.append(f"{e['id']}  {name}  [{e['unit']}; {e['direction']}]")
+            lines.append(f"== {FAMILY_ZH.get(fam, fam) if zh else fam} ==")
+        name = e["name_zh"] if zh else e["name_en"]
+        defin = e["definition_zh"] if zh else e["definition_en"]
+        u = unit_label(e["unit"], lang) or ("比值" if zh else "ratio")
+        d = direction_label(e["direction"], lang)
+        lines.append(f"{e['id']}  {name}  ［{u}；{d}］" if zh else f"{e['id']}  {name}  [{u}; {d}]")
         lines.append(f"    {defin}")
-        if e["benchmark"]:
-            lines.append(f"    {head[5]}: {_bench(e['benchmark'], lang)}")
+        b = e["benchmark"]
+        if b:
+            v = fmt_value(b["value"], e["unit"], lang)
+            if zh:
+                lines.append(f"    参考值：{v}（{b.get('scope_zh') or ''}）")
+            else:
+                lines.append(f"    benchmark: {v} ({b.get('scope_en') or ''}; {b.get('source') or ''})")
     return "\n".join(lines).lstrip("\n") + "\n"
 
 
 def catalog_markdown() -> str:
-    """docs/INDICATORS.md: one table per family, every indicator with its formula (zh and en)."""
+    """docs/INDICATORS.md: one table per family, every indicator with its formula (zh and en).
+
+    Examples
+    --------
+    >>> catalog_markdown().splitlines()[0]
+    '# 指标一览 / Indicators'
+    """
     out = [
         "# 指标一览 / Indicators",
         "",

@@ -31,49 +31,84 @@ CATALOG_HEADERS_ZH = {
 FORMATS = (".csv", ".xlsx", ".parquet")
 
 
-def _check_format(path: Path) -> str:
+def _check_format(path: Path, formats=FORMATS, what: tuple[str, str] = ("输出文件", "The output file")) -> str:
     suffix = path.suffix.lower()
-    if suffix not in FORMATS:
+    if suffix not in formats:
         raise ParameterError(
-            f"输出文件须以 {', '.join(FORMATS)} 结尾，但传入的是 {path.name!r}。",
-            f"The output file must end in one of {', '.join(FORMATS)}, but {path.name!r} was passed.",
+            f"{what[0]}须以 {', '.join(formats)} 结尾，但传入的是 {path.name!r}。",
+            f"{what[1]} must end in one of {', '.join(formats)}, but {path.name!r} was passed.",
         )
     return suffix
 
 
-def write_table(df, path) -> Path:
+def _atomic(path: Path, write) -> Path:
+    """``write(tmp)`` beside ``path``, then renamed into place: a failed or interrupted write
+    never leaves half a file under the name asked for."""
+    import os
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
+
+
+def write_table(df, path, *, sheet: str | None = None) -> Path:
     """Write the indicator table to ``path``; the format follows the file's ending.
+
+    CSV and Parquet hold the table as it is (codes, English notes: the data
+    contract).  The workbook is for readers: one sheet per family with Chinese
+    headers, the indicator's Chinese name beside its id, and level, category and
+    note in Chinese (:mod:`evalkit.vocabulary`); then the catalog.  Rows of
+    indicators outside the catalog (a pilot comparison) keep their note text
+    as it is.
 
     Parameters
     ----------
     df
-        The long table from :func:`evalkit.families.indicators`.
+        The long table from :func:`evalkit.indicators` (or rows in its columns).
     path
-        ``*.csv``, ``*.xlsx`` or ``*.parquet``.
+        ``*.csv``, ``*.xlsx`` or ``*.parquet``.  Written beside the target and
+        renamed into place, so a failed write never leaves half a file.
+    sheet
+        XLSX only: put every row on one sheet of this name (e.g. "试点对比" for
+        the rows of a pilot comparison) instead of one sheet per family.  Rows
+        of indicators outside the catalog without ``sheet`` go to a sheet "其他指标".
 
     Returns
     -------
-    The path written.
-    """
-    import os
+    pathlib.Path
+        The path written.
 
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> t = pd.DataFrame({"indicator": ["dispute_rate"], "level": ["city"], "unit_id": ["all"],
+    ...                   "unit_name": ["全市"], "period": ["2024"], "category": [None], "value": [25.4],
+    ...                   "note": ["through 10-24"]})
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     p = write_table(t, f"{d}/t.xlsx")
+    ...     book = pd.read_excel(p, sheet_name=None)
+    >>> list(book)
+    ['矛盾纠纷', '指标目录']
+    >>> book["矛盾纠纷"][["指标名称", "层级", "备注"]].to_numpy().tolist()
+    [['纠纷发生率（每千户）', '全市', '截至 10 月 24 日']]
+    """
     path = Path(path)
     suffix = _check_format(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # written beside the target and renamed into place: a failed or interrupted write
-    # never leaves half a file under the name asked for
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
+
+    def write(tmp: Path) -> None:
         if suffix == ".csv":
             tmp.write_bytes(csv_bytes(df))
         elif suffix == ".parquet":
             _write_parquet(df, tmp)
         else:
-            _write_xlsx(df, tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+            _write_xlsx(df, tmp, sheet)
+
+    return _atomic(path, write)
 
 
 def csv_bytes(df) -> bytes:
@@ -85,6 +120,12 @@ def csv_bytes(df) -> bytes:
     :mod:`csv` writes the rows: the bytes of ``DataFrame.to_csv(na_rep="",
     float_format="%.10g", lineterminator="\\n")`` with booleans as true/false,
     several times faster (tests/families/test_output.py holds the two equal).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> csv_bytes(pd.DataFrame({"value": [1 / 3, float("nan")], "suppressed": [False, True]}))
+    b'\\xef\\xbb\\xbfvalue,suppressed\\n0.3333333333,false\\n,true\\n'
     """
     import csv
 
@@ -115,29 +156,104 @@ def _write_parquet(df, path: Path) -> None:
     pq.write_table(table, path, compression="zstd", write_statistics=True)
 
 
+def _readable(df):
+    """The rows for a Chinese workbook: the indicator's name beside its id; level, category, note in Chinese."""
+    from evalkit.contract import category_label
+    from evalkit.families.catalog import catalog
+    from evalkit.vocabulary import level_label, note_label
+
+    cat = catalog()
+    kind = dict(zip(cat["id"], cat["category"]))
+    d = df.copy()
+    d.insert(1, "indicator_name", d["indicator"].map(dict(zip(cat["id"], cat["name_zh"]))))
+    if "level" in d.columns:
+        d["level"] = d["level"].map(lambda v: level_label(v, "zh") if isinstance(v, str) else v)
+    if "category" in d.columns:
+        pairs = d[["indicator", "category"]].astype("object").drop_duplicates()
+        labels = {(i, c): category_label(c, "zh", kind.get(i) if isinstance(kind.get(i), str) else None)
+                  for i, c in pairs.itertuples(index=False) if isinstance(c, str)}
+        d["category"] = [labels.get((i, c), c) for i, c in zip(d["indicator"], d["category"])]
+    if "note" in d.columns:
+        # the notes of catalog indicators are codes with a Chinese text (an untranslated one is a
+        # LookupError); rows of other indicators (a pilot comparison) carry free text, kept as it is
+        ours = d["indicator"].isin(set(cat["id"])).to_numpy()
+        notes = {n: note_label(n, "zh") for n in d.loc[ours, "note"].dropna().unique()}
+        d.loc[ours, "note"] = d.loc[ours, "note"].map(notes)
+    return d
+
+
 def _family_sheets(df):
-    """(sheet name, rows) per family in catalog order, rows carrying the Chinese indicator name."""
+    """(sheet name, rows) per family in catalog order; indicators outside the catalog on "其他指标"."""
     from evalkit.families.catalog import FAMILIES, FAMILY_ZH, catalog
 
     cat = catalog()
-    fam = dict(zip(cat["id"], cat["family"]))
-    name = dict(zip(cat["id"], cat["name_zh"]))
-    d = df.copy()
-    d.insert(1, "indicator_name", d["indicator"].map(name))
-    fams = d["indicator"].map(fam).fillna("other")
+    fams = df["indicator"].map(dict(zip(cat["id"], cat["family"]))).fillna("other")
     for f in [*FAMILIES, "other"]:
-        part = d.loc[(fams == f).to_numpy()]
+        part = df.loc[(fams == f).to_numpy()]
         if len(part):
-            yield FAMILY_ZH.get(f, f), part
+            yield FAMILY_ZH.get(f, "其他指标"), part
 
 
-def _write_xlsx(df, path: Path) -> None:
+def _write_xlsx(df, path: Path, sheet: str | None = None) -> None:
+    from evalkit.families.catalog import catalog
+    from evalkit.vocabulary import direction_label, interval_label, unit_label
+
+    d = _readable(df)
+    parts = [(sheet, d)] if sheet else list(_family_sheets(d))
+    sheets = [(name, part.rename(columns=lambda c: HEADERS_ZH.get(c, c))) for name, part in parts]
+    sheets.append(("指标目录", _catalog_sheet()))
+    path.write_bytes(xlsx_bytes(sheets))
+
+
+def _catalog_sheet():
+    """The catalog for a Chinese workbook: Chinese headers; unit, direction and interval method in Chinese."""
+    from evalkit.families.catalog import catalog
+    from evalkit.vocabulary import direction_label, interval_label, unit_label
+
+    cat = catalog()
+    cat["unit"] = [unit_label(u, "zh") or "比值" for u in cat["unit"]]
+    cat["direction"] = [direction_label(x, "zh") for x in cat["direction"]]
+    cat["interval"] = [interval_label(x, "zh") for x in cat["interval"]]
+    return cat[list(CATALOG_HEADERS_ZH)].rename(columns=CATALOG_HEADERS_ZH)
+
+
+CATALOG_FORMATS = (".csv", ".json", ".xlsx")
+
+
+def write_catalog(path) -> Path:
+    """Write the indicator catalog to ``path`` (``evalkit catalog --out``); the format follows the ending.
+
+    CSV (UTF-8 with BOM) and JSON hold :func:`evalkit.catalog` as it is (codes);
+    XLSX is for readers: Chinese headers, units, directions and interval
+    methods in Chinese.  Written beside the target and renamed into place.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Examples
+    --------
+    >>> import tempfile, pandas as pd
+    >>> with tempfile.TemporaryDirectory() as d:
+    ...     book = pd.read_excel(write_catalog(f"{d}/catalog.xlsx"), sheet_name=None)
+    >>> list(book), book["指标目录"].columns[0]
+    (['指标目录'], '指标编号')
+    """
     from evalkit.families.catalog import catalog
 
-    sheets = [(sheet, part.rename(columns=lambda c: HEADERS_ZH.get(c, c))) for sheet, part in _family_sheets(df)]
-    cols = list(CATALOG_HEADERS_ZH)
-    sheets.append(("指标目录", catalog()[cols].rename(columns=CATALOG_HEADERS_ZH)))
-    path.write_bytes(xlsx_bytes(sheets))
+    path = Path(path)
+    suffix = _check_format(path, CATALOG_FORMATS, ("目录文件", "The catalog file"))
+
+    def write(tmp: Path) -> None:
+        if suffix == ".xlsx":
+            tmp.write_bytes(xlsx_bytes([("指标目录", _catalog_sheet())]))
+        elif suffix == ".json":
+            catalog().to_json(tmp, orient="records", force_ascii=False, indent=1)
+        else:
+            tmp.write_bytes(csv_bytes(catalog().drop(columns="benchmark")))
+
+    return _atomic(path, write)
 
 
 def xlsx_bytes(sheets) -> bytes:
@@ -146,6 +262,13 @@ def xlsx_bytes(sheets) -> bytes:
     Written column by column with XlsxWriter (four times faster than openpyxl's
     cell-by-cell writer); text is never read as a formula or a link, and the
     creation time is fixed, so the same sheets give the same bytes.
+
+    Examples
+    --------
+    >>> import io, pandas as pd
+    >>> raw = xlsx_bytes([("表", pd.DataFrame({"a": [1.5, float("nan"), 2.5]}))])
+    >>> pd.read_excel(io.BytesIO(raw), sheet_name=None)["表"]["a"].tolist()
+    [1.5, nan, 2.5]
     """
     import datetime
 
@@ -176,18 +299,6 @@ def _xlsx_cells(col) -> list:
     return col.astype(object).where(col.notna(), None).tolist()
 
 
-def _cell(v):
-    import math
-
-    if _missing(v):
-        return None
-    if isinstance(v, float) and math.isinf(v):
-        return None
-    if hasattr(v, "item"):
-        v = v.item()
-    return v
-
-
 # --- text summary -----------------------------------------------------------------
 
 
@@ -197,29 +308,55 @@ def _missing(v) -> bool:
     return v is None or bool(pd.isna(v))
 
 
-def _fmt(value, unit: str) -> str:
-    if _missing(value):
-        return "—"
-    if unit == "share":
-        return f"{100 * value:.1f}%"
-    if unit == "count":
-        return f"{value:,.0f}"
-    return f"{value:.4g}"
-
-
 def summary_text(df, lang: str = "zh", *, max_units: int = 12) -> str:
     """A readable summary of the indicator table (``evalkit indicators`` without ``--out``).
 
     For each indicator and level: the yearly or window values of every unit
-    when there are at most ``max_units`` of them, else the spread across units
-    (median, minimum, maximum) and the count of units with a value.
-    Monthly rows are left out.
+    when there are at most ``max_units`` of them (value, 95% interval, n and
+    the note), else the spread across units (median, minimum, maximum) and the
+    count of units with a value.  Monthly rows are left out, and so are the
+    warnings of the computation (:func:`evalkit.indicators` issued them; the CLI
+    prints each once, on stderr).  Every name,
+    unit, level, note and number is rendered in ``lang`` by
+    :mod:`evalkit.vocabulary`, so a Chinese summary holds no English words
+    beyond indicator ids and an English one no Chinese beyond unit names.
+
+    Parameters
+    ----------
+    df
+        The long table from :func:`evalkit.indicators`.
+    lang
+        "zh" or "en".
+    max_units
+        Units listed one by one at most; more are summarised.
+
+    Returns
+    -------
+    str
+        Lines of text.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"indicator": ["dispute_rate", "dispute_rate"], "level": "city",
+    ...                   "unit_id": "all", "unit_name": "全市", "period": ["2024", "2023"],
+    ...                   "category": None, "value": [25.42, float("nan")], "ci_low": [24.53, float("nan")],
+    ...                   "ci_high": [26.34, float("nan")], "n": [3054, 0], "note": ["through 10-24", "no data"]})
+    >>> print(summary_text(t, "zh"))
+    纠纷发生率（每千户）（dispute_rate），单位：每千户
+      全市 2024：25.4（24.5 至 26.3），n=3054（截至 10 月 24 日）
+      全市 2023：—，n=0（无数据）
+    >>> print(summary_text(t, "en"))
+    Dispute rate (dispute_rate), per 1,000 households
+      City 2024: 25.4 (24.5 to 26.3), n=3054 (through 10-24)
+      City 2023: —, n=0 (no data)
     """
     import numpy as np
 
     from evalkit.contract import category_label
     from evalkit.exceptions import check_choice
     from evalkit.families.catalog import catalog
+    from evalkit.vocabulary import decimals, fmt_interval, fmt_value, level_label, note_label, unit_label
 
     check_choice("lang", lang, ["zh", "en"])
     cat = catalog().set_index("id")
@@ -230,41 +367,43 @@ def summary_text(df, lang: str = "zh", *, max_units: int = 12) -> str:
     d = df.loc[~df["period"].astype("str").str.fullmatch(r"\d{4}-\d{2}")]
     order = {i: k for k, i in enumerate(cat.index)}
     inds = sorted(d["indicator"].unique(), key=lambda i: order.get(i, len(order)))
+    colon, sep = ("：", "，") if zh else (": ", ", ")
     for ind in inds:
         e = cat.loc[ind] if ind in cat.index else None
-        unit = e["unit"] if e is not None else ""
+        unit = e["unit"] if e is not None else "ratio"
         title = (e["name_zh"] if zh else e["name_en"]) if e is not None else ind
         kind = e["category"] if e is not None and isinstance(e["category"], str) else None
-        lines.append(f"{title} ({ind}) [{unit}]")
+        ulab = unit_label(unit, lang) if unit != "share" else ""
+        head = f"{title}（{ind}）" if zh else f"{title} ({ind})"
+        lines.append(head + (f"{sep}{'单位：' if zh else ''}{ulab}" if ulab else ""))
         part = d.loc[d["indicator"] == ind]
         for lev, g in part.groupby("level", sort=False):
             units_n = g["unit_id"].nunique()
             if units_n <= max_units:
                 for r in g.itertuples(index=False):
                     cat_s = f" {category_label(r.category, lang, kind)}" if isinstance(r.category, str) else ""
-                    ci = ""
-                    if not (_missing(r.ci_low) or _missing(r.ci_high)):
-                        ci = f" [{_fmt(r.ci_low, unit)}, {_fmt(r.ci_high, unit)}]"
-                    note = f"  ({r.note})" if isinstance(r.note, str) and r.note else ""
-                    n = "" if _missing(r.n) else f"  n={int(r.n)}"
-                    uname = "City" if (not zh and r.level == "city") else r.unit_name
-                    lines.append(f"  {uname} {r.period}{cat_s}: {_fmt(r.value, unit)}{ci}{n}{note}")
+                    lo, hi = getattr(r, "ci_low", None), getattr(r, "ci_high", None)
+                    dg = decimals(r.value, lo, hi) if unit not in ("share", "share_points", "count") else None
+                    ci = fmt_interval(lo, hi, unit, lang, digits=dg)
+                    ci = "" if ci == "—" else (f"（{ci}）" if zh else f" ({ci})")
+                    # a catalog indicator's note is a code; another row's (pilot) free text
+                    note = note_label(r.note, lang) if e is not None else (r.note if isinstance(r.note, str) else "")
+                    note = (f"（{note}）" if zh else f" ({note})") if note else ""
+                    n = "" if _missing(r.n) else f"{sep}n={int(r.n)}"
+                    uname = level_label("city", lang).capitalize() if r.level == "city" else r.unit_name
+                    lines.append(f"  {uname} {r.period}{cat_s}{colon}{fmt_value(r.value, unit, lang, digits=dg)}{ci}{n}{note}")
             else:
                 v = g["value"].to_numpy(dtype="float64")
                 ok = v[~np.isnan(v)]
-                label = {"community": "社区", "street": "街道", "district": "区县", "city": "全市"}
-                lv = label.get(lev, lev) if zh else lev
+                lv = level_label(lev, lang)
+                f = lambda x: fmt_value(x, unit, lang)  # noqa: E731
                 if len(ok):
                     med, lo, hi = np.median(ok), ok.min(), ok.max()
-                    s = (f"  {lv} {units_n} 个单位（{len(ok)} 个有数值）：中位数 {_fmt(med, unit)}，"
-                         f"最小 {_fmt(lo, unit)}，最大 {_fmt(hi, unit)}") if zh else \
-                        (f"  {lv}: {units_n} units ({len(ok)} with a value): median {_fmt(med, unit)}, "
-                         f"min {_fmt(lo, unit)}, max {_fmt(hi, unit)}")
+                    s = (f"  {lv} {units_n} 个单位（{len(ok)} 个有数值）：中位数 {f(med)}，"
+                         f"最小 {f(lo)}，最大 {f(hi)}") if zh else \
+                        (f"  {lv}: {units_n} units ({len(ok)} with a value): median {f(med)}, "
+                         f"min {f(lo)}, max {f(hi)}")
                 else:
                     s = f"  {lv} {units_n} 个单位：无数值" if zh else f"  {lv}: {units_n} units, no values"
                 lines.append(s)
-    warn = df.attrs.get("warnings") or []
-    if warn:
-        lines.append("")
-        lines += [("注意：" if zh else "Warning: ") + w for w in warn]
     return "\n".join(lines)

@@ -3,6 +3,20 @@
 Lazy: ``import evalkit.plot`` costs nothing until a figure function is used
 (matplotlib is imported then).  ``event_study`` lives in
 :mod:`evalkit.plot.event` (pilot comparison).
+
+Every figure function takes the long table first and returns the Axes; a
+selection that matches nothing is a ParameterError naming it, never an empty
+plot.  In a notebook, end the cell with ``plt.show()`` (or assign the Axes) so
+that a figure shows once and no ``<Axes ...>`` line is printed.
+
+Examples
+--------
+>>> import matplotlib.pyplot as plt
+>>> import evalkit.plot as ep
+>>> ax = ep.unit_bars(ep.example_table(), indicator="dispute_rate", level="district", lang="en")
+>>> ax.get_title(loc="left")
+'Dispute rate'
+>>> plt.close(ax.figure)
 """
 
 from __future__ import annotations
@@ -17,6 +31,8 @@ _LAZY = {
     "volunteer_activity": "evalkit.plot.figures",
     "yearly_trend": "evalkit.plot.figures",
     "select": "evalkit.plot.figures",
+    "rows_for": "evalkit.plot.figures",
+    "example_table": "evalkit.plot.figures",
     "event_study": "evalkit.plot.event",
     "setup_fonts": ("evalkit.plot.fonts", "setup"),
 }

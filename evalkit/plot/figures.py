@@ -1,8 +1,12 @@
 """Report figures drawn from the long indicator table.
 
-Every function takes the long table (columns of
-:data:`evalkit.families._frame.COLUMNS`) first, column roles and choices
-keyword-only, and returns the matplotlib ``Axes`` it drew on.  Names,
+Every function takes the long table of :func:`evalkit.indicators` first
+(it reads the columns ``indicator, level, unit_id, unit_name, district,
+period, category, value, ci_low, ci_high, suppressed``), column roles and
+choices keyword-only, and returns the matplotlib ``Axes`` it drew on.
+A selection that matches no row, or rows that would mix periods or
+categories on one axis, is a :class:`~evalkit.exceptions.ParameterError`
+naming what matched nothing -- never an empty or mixed plot.  Names,
 units and labels come from the catalog and :mod:`evalkit.labels`;
 fonts from :mod:`evalkit.plot.fonts`, so Chinese renders without
 "Glyph ... missing from font" warnings.
@@ -21,7 +25,7 @@ import pandas as pd
 from evalkit.plot import fonts
 
 __all__ = ["dispute_trend", "unit_bars", "education_by_term", "satisfaction_dimensions",
-           "volunteer_activity", "yearly_trend", "select"]
+           "volunteer_activity", "yearly_trend", "select", "rows_for", "example_table"]
 
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
 _YEAR = re.compile(r"^\d{4}$")
@@ -52,7 +56,22 @@ def select(data: pd.DataFrame, *, indicator: str | list[str], level: str | None 
            category: str | None = None, keep_suppressed: bool = False) -> pd.DataFrame:
     """Rows of the long table matching every condition given (None = any).
 
-    Suppressed rows are dropped unless ``keep_suppressed``.
+    Suppressed rows are dropped unless ``keep_suppressed``.  An empty result is
+    returned as it is; the plot functions raise instead (see :func:`rows_for`).
+
+    Returns
+    -------
+    DataFrame
+        The matching rows, in the columns of the long table.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"indicator": "dispute_rate", "level": ["city", "district"],
+    ...                   "unit_id": ["all", "东城区"], "period": "2024", "value": [25.4, 23.9],
+    ...                   "suppressed": False})
+    >>> select(t, indicator="dispute_rate", level="district")["unit_id"].tolist()
+    ['东城区']
     """
     _check(data)
     ind = [indicator] if isinstance(indicator, str) else list(indicator)
@@ -65,6 +84,108 @@ def select(data: pd.DataFrame, *, indicator: str | list[str], level: str | None 
     if not keep_suppressed and "suppressed" in out.columns:
         out = out.loc[~out["suppressed"].fillna(False).astype(bool)]
     return out
+
+
+_COND_ZH = {"indicator": "指标", "level": "层级", "unit_id": "单位", "district": "区县", "period": "期间",
+            "category": "类别"}
+
+
+def _some(values, k: int = 12) -> str:
+    vals = sorted({str(v) for v in values if v is not None and v == v})
+    return ", ".join(vals[:k]) + (f" … (+{len(vals) - k})" if len(vals) > k else "") if vals else "—"
+
+
+def rows_for(data: pd.DataFrame, *, indicator: str | list[str], values: bool = True, **conditions) -> pd.DataFrame:
+    """The rows a figure draws: :func:`select`, but an empty result is an error that says why.
+
+    The conditions are applied in order (``indicator``, then ``level``,
+    ``unit_id``, ``district``, ``period``, ``category`` as given; None = any); the
+    first that leaves no row is named in a ParameterError with the values the
+    table has there, instead of an empty plot.  Suppressed rows are left out,
+    and with ``values`` rows without a value (``no data``) too.
+
+    Returns
+    -------
+    DataFrame
+        The rows, at least one.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame({"indicator": "dispute_rate", "level": ["city", "district"],
+    ...                   "unit_id": ["all", "东城区"], "period": "2024", "value": [25.4, 23.9]})
+    >>> len(rows_for(t, indicator="dispute_rate", level="district"))
+    1
+    >>> rows_for(t, indicator="dispute_rate", level="community")
+    Traceback (most recent call last):
+    ...
+    evalkit.exceptions.ParameterError: 指标表中没有符合 指标 = 'dispute_rate'、层级 = 'community' 的行；层级 可选：city, district。
+    The indicator table has no rows with indicator = 'dispute_rate', level = 'community'; level has: city, district.
+    """
+    from evalkit.exceptions import ParameterError
+
+    _check(data)
+    m = np.ones(len(data), dtype=bool)
+    said: list[tuple[str, str]] = []
+    for col, val in (("indicator", indicator), *conditions.items()):
+        if val is None:
+            continue
+        if col not in data.columns:
+            raise ParameterError(f"指标表缺少列：{col}。", f"The indicator table lacks the column {col}.")
+        vals = [val] if isinstance(val, str) else list(val)
+        here = data[col].isin(vals).fillna(False).to_numpy(dtype=bool)
+        said.append((col, " / ".join(repr(str(v)) for v in vals)))
+        if not (m & here).any():
+            have = _some(data.loc[m, col])
+            zh = "、".join(f"{_COND_ZH.get(c, c)} = {v}" for c, v in said)
+            en = ", ".join(f"{c} = {v}" for c, v in said)
+            raise ParameterError(f"指标表中没有符合 {zh} 的行；{_COND_ZH.get(col, col)} 可选：{have}。",
+                                 f"The indicator table has no rows with {en}; {col} has: {have}.")
+        m &= here
+    out = data.loc[m]
+    where_zh = "、".join(f"{_COND_ZH.get(c, c)} = {v}" for c, v in said)
+    where_en = ", ".join(f"{c} = {v}" for c, v in said)
+    if "suppressed" in out.columns:
+        out = out.loc[~out["suppressed"].fillna(False).astype(bool).to_numpy()]
+        if out.empty:
+            raise ParameterError(f"符合 {where_zh} 的行都因样本量不足而隐去，无可绘制。",
+                                 f"Every row with {where_en} is suppressed (too few respondents): nothing to draw.")
+    if values:
+        out = out.loc[out["value"].notna().to_numpy()]
+        if out.empty:
+            raise ParameterError(f"符合 {where_zh} 的行都没有数值（无数据），无可绘制。",
+                                 f"Every row with {where_en} is empty (no data): nothing to draw.")
+    return out
+
+
+def _level_of(data: pd.DataFrame, indicators, unit_id: str, level: str | None) -> str:
+    """``level`` when given, else the one level at which ``unit_id`` has rows of ``indicators``."""
+    from evalkit.exceptions import ParameterError
+
+    if level is not None:
+        return level
+    have = rows_for(data, indicator=indicators, unit_id=unit_id, values=False)
+    levels = list(dict.fromkeys(have["level"].dropna().astype(str)))
+    if len(levels) != 1:
+        raise ParameterError(f"单位 {unit_id} 在多个层级都有数据（{', '.join(levels)}），请用 level 指定一个。",
+                             f"Unit {unit_id} has rows at several levels ({', '.join(levels)}): pass level.")
+    return levels[0]
+
+
+def _yearly_period(rows: pd.DataFrame, period: str | None) -> pd.DataFrame:
+    """Rows of one period: ``period`` when given, else the latest year (never the months beside it)."""
+    from evalkit.exceptions import ParameterError
+
+    if period is not None:
+        return rows
+    per = rows["period"].astype(str)
+    years = per[per.str.fullmatch(_YEAR.pattern)]
+    if len(years):
+        return rows.loc[(per == years.max()).to_numpy()]
+    if per.nunique() == 1:
+        return rows
+    raise ParameterError(f"这些行有多个期间（{_some(per)}），请用 period 指定一个。",
+                         f"These rows have several periods ({_some(per)}): pass period.")
 
 
 def _ax(ax, figsize=(7.5, 3.6), margins: dict | None = None):
@@ -113,7 +234,41 @@ def _scale(indicator: str) -> float:
     return 100.0 if unit(indicator) == "share" else 1.0
 
 
-def dispute_trend(data: pd.DataFrame, *, unit_id: str, level: str = "district",
+def example_table():
+    """A tiny long table for trying the plots (two districts, 2023–2024, yearly and monthly rows).
+
+    Fabricated numbers in the columns of :func:`evalkit.indicators`' output that the
+    plots read (``indicator, level, unit_id, unit_name, district, period, category,
+    value, ci_low, ci_high, suppressed``); the examples of this module use it.
+
+    Returns
+    -------
+    DataFrame
+
+    Examples
+    --------
+    >>> t = example_table()
+    >>> sorted(t["indicator"].unique())[:2], sorted(t["unit_id"].unique())
+    (['cadre_education_share', 'dispute_rate'], ['东城区', '西城区'])
+    """
+    rows = []
+    for d, base in (("东城区", 20.0), ("西城区", 30.0)):
+        for y in (2023, 2024):
+            rows.append(("dispute_rate", "district", d, d, d, str(y), None, base + y - 2023, 2.0))
+            rows.append(("volunteer_active_rate", "district", d, d, d, str(y), None, 0.3 + (y - 2023) / 20, 0.03))
+            for m in range(1, 13):
+                rows.append(("dispute_rate", "district", d, d, d, f"{y}-{m:02d}", None, base / 12 + m % 3, 0.5))
+            for c, v in (("college", 0.6), ("senior_high", 0.3), ("junior_high", 0.1)):
+                rows.append(("cadre_education_share", "district", d, d, d, str(y), c, v, 0.05))
+            for c, v in (("services", 70.0), ("safety", 80.0)):
+                rows.append(("satisfaction_dimension", "district", d, d, d, str(y), c, v, 3.0))
+    t = pd.DataFrame(rows, columns=["indicator", "level", "unit_id", "unit_name", "district", "period",
+                                    "category", "value", "half"])
+    t["ci_low"], t["ci_high"] = t["value"] - t["half"], t["value"] + t["half"]
+    return t.drop(columns="half").assign(suppressed=False)
+
+
+def dispute_trend(data: pd.DataFrame, *, unit_id: str, level: str | None = None,
                   indicator: str = "dispute_rate", pilot_starts=(), lang: str = "zh", ax=None):
     """Monthly dispute rate of one unit with its 12-month moving average.
 
@@ -121,8 +276,10 @@ def dispute_trend(data: pd.DataFrame, *, unit_id: str, level: str = "district",
     ----------
     data
         The long indicator table; rows with a monthly ``period`` (``2024-03``) are used.
-    unit_id, level
-        The unit drawn (a district name at level ``district``, ``all`` for the city).
+    unit_id
+        The unit drawn (a community id, a district name, ``all`` for the city).
+    level
+        The unit's level; by default the one level at which ``unit_id`` has rows.
     pilot_starts
         Dates (anything ``pd.to_datetime`` reads) drawn as dashed vertical lines.
     lang
@@ -132,58 +289,82 @@ def dispute_trend(data: pd.DataFrame, *, unit_id: str, level: str = "district",
     -------
     matplotlib.axes.Axes
 
+    Raises
+    ------
+    evalkit.exceptions.ParameterError
+        No monthly row of ``indicator`` for the unit (the message names the
+        condition that matched nothing).
+
     Notes
     -----
     The trend line is the centred 12-month moving average
     :math:`\\bar r_t = \\frac{1}{12}\\sum_{k=-6}^{5} r_{t+k}`, which removes the
-    month-of-year pattern; the fitted incidence-rate ratio (``dispute_trend_irr``)
-    is added to the legend when the table holds it.
+    month-of-year pattern; it is drawn (and named in the legend) only when it
+    has at least two points, i.e. from 13 months on.  The fitted incidence-rate
+    ratio (``dispute_trend_irr``) is added to the legend when the table holds it.
 
     References
     ----------
     Cleveland, R. B. et al. (1990). STL: a seasonal-trend decomposition procedure
     based on loess. *Journal of Official Statistics* 6(1), 3–73 (moving averages
     as trend estimates).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = dispute_trend(example_table(), unit_id="东城区")
+    >>> ax.get_legend_handles_labels()[1]
+    ['逐月', '趋势']
+    >>> plt.close(ax.figure)
     """
+    from evalkit.labels import name, unit, unit_label
+
+    level = _level_of(data, indicator, unit_id, level)
+    rows = rows_for(data, indicator=indicator, level=level, unit_id=unit_id, values=False)
+    rows = rows.loc[rows["period"].astype(str).str.fullmatch(_MONTH.pattern).to_numpy()]
+    if rows["value"].notna().sum() == 0:
+        from evalkit.exceptions import ParameterError
+
+        raise ParameterError(f"单位 {unit_id}（层级 {level}）没有 {indicator} 的月度数值，无法画逐月趋势。",
+                             f"Unit {unit_id} (level {level}) has no monthly values of {indicator}: "
+                             "no monthly trend to draw.")
     own_figure = ax is None
     ax = _ax(ax)
-    rows = select(data, indicator=indicator, level=level, unit_id=unit_id)
-    rows = rows.loc[rows["period"].astype(str).str.match(_MONTH.pattern)]
     rows = rows.sort_values("period")
     x = pd.to_datetime(rows["period"].astype(str) + "-01")
     y = rows["value"].to_numpy(float)
     ax.plot(x, y, color=_COLORS[0], lw=1, alpha=0.6, marker=".", ms=3, label=_t("observed", lang))
-    if len(y) >= 12:
-        ma = pd.Series(y).rolling(12, center=True, min_periods=12).mean().to_numpy()
+    ma = pd.Series(y).rolling(12, center=True, min_periods=12).mean().to_numpy()
+    if np.isfinite(ma).sum() >= 2:  # a single point of a moving average is no line: no dangling legend entry
         ax.plot(x, ma, color=_COLORS[1], lw=2.2, label=_t("trend", lang))
     irr = select(data, indicator="dispute_trend_irr", level=level, unit_id=unit_id)
     irr = irr.loc[irr["value"].notna()].sort_values("period")   # a 'no data' row has no ratio to show
     if len(irr):
+        from evalkit.vocabulary import fmt_interval, fmt_value
+
         r = irr.iloc[-1]
-        ax.plot([], [], " ", label=f"IRR = {r['value']:.2f} ({r['ci_low']:.2f}–{r['ci_high']:.2f})")
+        ci = fmt_interval(r.get("ci_low"), r.get("ci_high"), "ratio", lang, digits=2)
+        ax.plot([], [], " ", label=f"IRR = {fmt_value(r['value'], 'ratio', lang, digits=2)}"
+                + ("" if ci == "—" else f" ({ci})"))
     first = True
     for s in pilot_starts:
         d = pd.to_datetime(s)
-        if pd.isna(d) or (len(x) and (d < x.min() or d > x.max())):
+        if pd.isna(d) or d < x.min() or d > x.max():
             continue
         ax.axvline(d, color=_COLORS[3], ls="--", lw=1, label=_t("pilot_start", lang) if first else None)
         first = False
-    from evalkit.labels import name
-
-    from evalkit.labels import unit, unit_label
-
     _title(ax, f"{name(indicator, lang)} · {_t('observed', lang)}")
     ax.set_ylabel(_wrap(unit_label(unit(indicator), lang)))
     ax.set_xlabel(_t("month", lang))
     ax.set_ylim(bottom=0)
     ax.grid(axis="y", color="#dddddd", lw=0.6)
     ax.spines[["top", "right"]].set_visible(False)
-    if len(y) and own_figure:
+    if own_figure:
         # a figure legend "outside" is laid out by constrained layout; an Axes legend
         # anchored below the axes made it squeeze the y label off the left edge
         ax.figure.legend(*ax.get_legend_handles_labels(), frameon=False, fontsize=8,
                          loc="outside lower center", ncol=4)
-    elif len(y):
+    else:
         ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4)
     return ax
 
@@ -197,8 +378,12 @@ def unit_bars(data: pd.DataFrame, *, indicator: str, level: str = "community",
     ----------
     data
         The long indicator table.
-    indicator, level, district, period, category
+    indicator, level, district, category
         Which rows: one indicator at one level (within ``district`` when given).
+        An indicator broken down by category (``dispute_share``) needs ``category``.
+    period
+        The period drawn; by default the latest year in the rows (never the
+        monthly rows beside it).
     highlight
         A ``unit_id`` drawn in a contrasting colour (the report's own district).
     max_units
@@ -210,6 +395,12 @@ def unit_bars(data: pd.DataFrame, *, indicator: str, level: str = "community",
     -------
     matplotlib.axes.Axes
 
+    Raises
+    ------
+    evalkit.exceptions.ParameterError
+        No row matches (the message names the condition that matched nothing),
+        or a unit has several rows (several categories: pass ``category``).
+
     Notes
     -----
     Shares are drawn as percents (100 × value); the interval is the table's
@@ -219,11 +410,28 @@ def unit_bars(data: pd.DataFrame, *, indicator: str, level: str = "community",
     ----------
     Cleveland, W. S. & McGill, R. (1984). Graphical perception. *JASA* 79(387),
     531–554 (sorted bars / dot charts for comparison).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = unit_bars(example_table(), indicator="dispute_rate", level="district")   # 2024, not the months
+    >>> [round(float(p.get_width()), 1) for p in ax.patches]
+    [21.0, 31.0]
+    >>> plt.close(ax.figure)
     """
+    from evalkit.exceptions import ParameterError
     from evalkit.labels import name, unit, unit_label
 
-    rows = select(data, indicator=indicator, level=level, district=district, period=period,
-                  category=category).dropna(subset=["value"])
+    rows = rows_for(data, indicator=indicator, level=level, district=district, period=period,
+                    category=category, values=False)
+    rows = _yearly_period(rows, period).dropna(subset=["value"])
+    if rows.empty:
+        raise ParameterError(f"{indicator} 在该期间没有数值（无数据），无可绘制。",
+                             f"{indicator} has no values in that period (no data): nothing to draw.")
+    if rows["unit_id"].duplicated().any():
+        cats = _some(rows["category"]) if "category" in rows.columns else "—"
+        raise ParameterError(f"{indicator} 每个单位有多行（类别：{cats}），请用 category 指定一个类别。",
+                             f"{indicator} has several rows per unit (categories: {cats}): pass category.")
     rows = rows.sort_values(["value", "unit_id"], ascending=[True, True], kind="mergesort")
     omitted = 0
     if len(rows) > max_units:
@@ -234,7 +442,8 @@ def unit_bars(data: pd.DataFrame, *, indicator: str, level: str = "community",
     # fixed margins (room for nine-character names): constrained layout costs ~0.3 s a figure
     ax = _ax(ax, figsize=(7.5, max(2.0, 0.26 * n_slots + 0.9)), margins={"left": 1.45, "bottom": 0.5})
     k = _scale(indicator)
-    labels = rows["unit_name"].astype(str).where(rows["unit_name"].notna(), rows["unit_id"].astype(str))
+    labels = rows["unit_name"].astype(str).where(rows["unit_name"].notna(), rows["unit_id"].astype(str)) \
+        if "unit_name" in rows.columns else rows["unit_id"].astype(str)
     pos = np.arange(len(rows))
     if omitted:  # a gap row between the lowest and the highest
         half = len(rows) // 2
@@ -250,14 +459,15 @@ def unit_bars(data: pd.DataFrame, *, indicator: str, level: str = "community",
     ax.set_yticks(ticks, names, fontsize=9)
     vals = rows["value"].to_numpy(float) * k
     hi = vals if err is None else vals + err[1] * k
-    span = float(np.nanmax(hi)) if len(hi) and np.isfinite(hi).any() else 1.0
-    for yv, v, h in zip(pos, vals, hi):
-        txt = f"{v:.1f}" if abs(v) >= 10 or k == 100 else (f"{v:.2f}" if abs(v) >= 1 else f"{v:.3f}")
-        ax.text((h if np.isfinite(h) else v) + span * 0.01, yv, txt, va="center", fontsize=7.5, color="#333333")
-    ax.set_xlim(0, span * 1.12 if span > 0 else 1)
-    if len(rows):
-        ax.set_ylim(-0.6, n_slots - 0.4)
+    span = float(np.nanmax(hi)) if np.isfinite(hi).any() else 1.0
+    from evalkit.vocabulary import fmt_value
+
     u = unit(indicator)
+    for yv, v, h, raw in zip(pos, vals, hi, rows["value"].to_numpy(float)):
+        ax.text((h if np.isfinite(h) else v) + span * 0.01, yv, fmt_value(raw, u, lang), va="center", fontsize=7.5,
+                color="#333333")
+    ax.set_xlim(0, span * 1.12 if span > 0 else 1)
+    ax.set_ylim(-0.6, n_slots - 0.4)
     ax.set_xlabel(unit_label(u, lang) if u != "share" else _t("share", lang) + " (%)")
     _title(ax, name(indicator, lang))
     ax.grid(axis="x", color="#dddddd", lw=0.6)
@@ -265,7 +475,7 @@ def unit_bars(data: pd.DataFrame, *, indicator: str, level: str = "community",
     return ax
 
 
-def education_by_term(data: pd.DataFrame, *, unit_id: str, level: str = "district",
+def education_by_term(data: pd.DataFrame, *, unit_id: str, level: str | None = None,
                       indicator: str = "cadre_education_share", lang: str = "zh", ax=None):
     """Cadre education by term: stacked shares of each education level per period.
 
@@ -274,11 +484,16 @@ def education_by_term(data: pd.DataFrame, *, unit_id: str, level: str = "distric
     data
         The long table; rows of ``indicator`` with category = education code.
     unit_id, level
-        The unit drawn.
+        The unit drawn; ``level`` by default the one level at which the unit has rows.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    evalkit.exceptions.ParameterError
+        No yearly row of ``indicator`` for the unit.
 
     Notes
     -----
@@ -288,13 +503,27 @@ def education_by_term(data: pd.DataFrame, *, unit_id: str, level: str = "distric
     References
     ----------
     Nanshan district 2008 community election (seed 002 of the design documents).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = education_by_term(example_table(), unit_id="东城区")
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['2023', '2024']
+    >>> plt.close(ax.figure)
     """
     from evalkit.contract import EDUCATION_ORDER
     from evalkit.labels import category_label, name
 
+    level = _level_of(data, indicator, unit_id, level)
+    rows = rows_for(data, indicator=indicator, level=level, unit_id=unit_id)
+    rows = rows.loc[rows["period"].astype(str).str.fullmatch(_YEAR.pattern).to_numpy()]
+    if rows.empty:
+        from evalkit.exceptions import ParameterError
+
+        raise ParameterError(f"单位 {unit_id} 没有 {indicator} 的年度数值。",
+                             f"Unit {unit_id} has no yearly values of {indicator}.")
     ax = _ax(ax, figsize=(7.5, 3.2))
-    rows = select(data, indicator=indicator, level=level, unit_id=unit_id)
-    rows = rows.loc[rows["period"].astype(str).str.match(_YEAR.pattern)]
     wide = rows.pivot_table(index="period", columns="category", values="value", aggfunc="first")
     cats = [c for c in EDUCATION_ORDER if c in wide.columns] + [c for c in wide.columns if c not in EDUCATION_ORDER]
     wide = wide.reindex(columns=cats).fillna(0.0).sort_index()
@@ -302,7 +531,8 @@ def education_by_term(data: pd.DataFrame, *, unit_id: str, level: str = "distric
     pos = np.arange(len(wide))
     for i, c in enumerate(cats):
         v = wide[c].to_numpy(float) * 100
-        ax.barh(pos, v, left=left, color=_COLORS[i % len(_COLORS)], height=0.6, label=category_label(c, lang, "education"))
+        ax.barh(pos, v, left=left, color=_COLORS[i % len(_COLORS)], height=0.6,
+                label=category_label(c, lang, "education"))
         left += v
     ax.set_yticks(pos, [str(p) for p in wide.index])
     ax.invert_yaxis()  # earliest term on top
@@ -310,28 +540,34 @@ def education_by_term(data: pd.DataFrame, *, unit_id: str, level: str = "distric
     ax.set_xlabel(_t("share", lang) + " (%)")
     ax.set_ylabel(_t("term_year", lang))
     _title(ax, name(indicator, lang))
-    if len(cats):
-        ax.legend(frameon=False, fontsize=8, ncol=min(len(cats), 6), loc="upper center",
-                  bbox_to_anchor=(0.5, -0.22))
+    ax.legend(frameon=False, fontsize=8, ncol=min(len(cats), 6), loc="upper center", bbox_to_anchor=(0.5, -0.22))
     ax.spines[["top", "right"]].set_visible(False)
     return ax
 
 
-def satisfaction_dimensions(data: pd.DataFrame, *, unit_id: str, level: str = "district",
+def satisfaction_dimensions(data: pd.DataFrame, *, unit_id: str, level: str | None = None,
                             period: str | None = None, indicator: str = "satisfaction_dimension",
                             reference: str | None = "all", lang: str = "zh", ax=None):
     """Satisfaction by dimension with 95% intervals, beside the city when given.
 
     Parameters
     ----------
-    unit_id, level, period
-        The unit and period drawn.
+    unit_id, level
+        The unit drawn; ``level`` by default the one level at which the unit has rows.
+    period
+        The period drawn; by default the latest year.
     reference
-        ``unit_id`` of a city-level comparison (``all``), or None.
+        ``unit_id`` of a city-level comparison (``all``), or None.  Drawn (and
+        named in the legend) only when the table has its values.
 
     Returns
     -------
     matplotlib.axes.Axes
+
+    Raises
+    ------
+    evalkit.exceptions.ParameterError
+        No row of ``indicator`` for the unit and period.
 
     Notes
     -----
@@ -341,39 +577,59 @@ def satisfaction_dimensions(data: pd.DataFrame, *, unit_id: str, level: str = "d
     References
     ----------
     Lumley, T. (2004). Analysis of complex survey samples. *J. Stat. Softw.* 9(8).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = satisfaction_dimensions(example_table(), unit_id="东城区", lang="en")
+    >>> [t.get_text() for t in ax.get_yticklabels()], ax.get_legend_handles_labels()[1]
+    (['services', 'safety'], ['东城区'])
+    >>> plt.close(ax.figure)
     """
     from evalkit.labels import category_label, name
 
+    level = _level_of(data, indicator, unit_id, level)
+    rows = rows_for(data, indicator=indicator, level=level, unit_id=unit_id, period=period)
+    rows = _yearly_period(rows, period)
+    rows = rows.sort_values(["value", "category"], kind="mergesort")
     ax = _ax(ax, figsize=(7.5, 3.4))
-    rows = select(data, indicator=indicator, level=level, unit_id=unit_id, period=period)
-    rows = rows.dropna(subset=["value"]).sort_values(["value", "category"], kind="mergesort")
     pos = np.arange(len(rows))
     err = _errors(rows)
-    ax.errorbar(rows["value"].to_numpy(float), pos, xerr=err, fmt="o", color=_COLORS[0], capsize=3,
-                label=str(rows["unit_name"].iloc[0]) if len(rows) else None)
-    if reference is not None and len(rows):
-        ref = select(data, indicator=indicator, level="city", unit_id=reference, period=period)
-        ref = ref.set_index("category").reindex(rows["category"])
-        ax.scatter(ref["value"].to_numpy(float), pos + 0.22, marker="|", s=120, color=_COLORS[1],
-                   label=_city_label(lang))
+    label = str(rows["unit_name"].iloc[0]) if "unit_name" in rows.columns else str(unit_id)
+    ax.errorbar(rows["value"].to_numpy(float), pos, xerr=err, fmt="o", color=_COLORS[0], capsize=3, label=label)
+    if reference is not None and reference != unit_id:
+        ref = select(data, indicator=indicator, level="city", unit_id=reference,
+                     period=str(rows["period"].iloc[0]))
+        ref = ref.drop_duplicates("category").set_index("category").reindex(rows["category"])
+        if ref["value"].notna().any():
+            ax.scatter(ref["value"].to_numpy(float), pos + 0.22, marker="|", s=120, color=_COLORS[1],
+                       label=_city_label(lang))
     ax.set_yticks(pos, [category_label(c, lang, "dimension") for c in rows["category"]])
     ax.set_xlabel(_t("score", lang))
     _title(ax, name(indicator, lang))
     ax.grid(axis="x", color="#dddddd", lw=0.6)
     ax.spines[["top", "right"]].set_visible(False)
-    if len(rows):
-        ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
+    ax.legend(frameon=False, fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
     return ax
 
 
 def _city_label(lang):
-    return "全市" if lang == "zh" else "City"
+    from evalkit.vocabulary import level_label
+
+    return level_label("city", lang).capitalize()
 
 
-def volunteer_activity(data: pd.DataFrame, *, unit_id: str, level: str = "district",
+def volunteer_activity(data: pd.DataFrame, *, unit_id: str, level: str | None = None,
                        indicators=("volunteer_registration_rate", "volunteer_active_rate"),
                        lang: str = "zh", ax=None):
     """Volunteer activity over the years: one line per indicator with intervals.
+
+    Parameters
+    ----------
+    unit_id, level
+        The unit drawn; ``level`` by default the one level at which the unit has rows.
+    indicators
+        The indicators drawn (at most two units of measure).
 
     Returns
     -------
@@ -383,71 +639,123 @@ def volunteer_activity(data: pd.DataFrame, *, unit_id: str, level: str = "distri
     -----
     Shares (active rate) are drawn as percents on the left axis; an indicator
     in another unit (registrations per 100 residents) gets the right-hand axis.
+    See :func:`yearly_trend`.
 
     References
     ----------
     Ministry of Civil Affairs, volunteer service registration statistics (2016).
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> ax = volunteer_activity(example_table(), unit_id="东城区", indicators=["volunteer_active_rate"])
+    >>> ax.get_title(loc="left"), ax.get_legend_handles_labels()[1]
+    ('志愿服务', ['志愿者活跃率'])
+    >>> plt.close(ax.figure)
     """
     return yearly_trend(data, indicators=list(indicators), unit_id=unit_id, level=level,
                         lang=lang, ax=ax, title=_t("fam_volunteers", lang))
 
 
-def yearly_trend(data: pd.DataFrame, *, indicators, unit_id: str = "all", level: str = "city",
+def yearly_trend(data: pd.DataFrame, *, indicators, unit_id: str = "all", level: str | None = None,
                  lang: str = "zh", title: str | None = None, ax=None):
     """Yearly values of one or more indicators for one unit, with 95% intervals.
+
+    Parameters
+    ----------
+    data
+        The long indicator table; rows with a yearly ``period`` (``2024``) are used.
+    indicators
+        One id or a list.  At most two units of measure (the second gets the
+        right-hand axis); an indicator without rows for the unit is left out,
+        and the legend names what is drawn.
+    unit_id, level
+        The unit drawn (``all``, the city, by default); ``level`` by default the
+        one level at which the unit has rows.
+    title
+        The title; by default the names of the indicators (then a single line
+        needs no legend).
 
     Returns
     -------
     matplotlib.axes.Axes
 
+    Raises
+    ------
+    evalkit.exceptions.ParameterError
+        Nothing to draw for the unit (the message names what matched nothing), or
+        the indicators have more than two units of measure.
+
     Notes
     -----
-    Shares are drawn as percents (100 × value); bands are ``[ci_low, ci_high]``.
+    Shares are drawn as percents (100 × value); bands are ``[ci_low, ci_high]``
+    (error bars when there is a single year).  The x axis shows the years drawn.
 
     References
     ----------
     Tufte, E. R. (2001). *The Visual Display of Quantitative Information*, 2nd ed.
+
+    Examples
+    --------
+    >>> import matplotlib.pyplot as plt
+    >>> t = example_table()
+    >>> ax = yearly_trend(t.loc[t["period"] == "2024"], indicators="dispute_rate", unit_id="西城区")
+    >>> [float(x) for x in ax.get_xlim()], ax.get_legend() is None
+    ([2023.5, 2024.5], True)
+    >>> plt.close(ax.figure)
     """
-    from evalkit.labels import name
+    from evalkit.exceptions import ParameterError
+    from evalkit.labels import name, unit, unit_label
 
-    from evalkit.labels import unit, unit_label
-
-    ax = _ax(ax, figsize=(7.5, 3.2))
     inds = [indicators] if isinstance(indicators, str) else list(indicators)
     units = list(dict.fromkeys(unit(i) for i in inds))
-    axes = {units[0]: ax} if units else {}
+    if len(units) > 2:
+        raise ParameterError(f"一张图最多两种单位，但 {', '.join(inds)} 有 {len(units)} 种：{', '.join(units)}。",
+                             f"A plot takes at most two units of measure; {', '.join(inds)} have {len(units)}: "
+                             f"{', '.join(units)}.")
+    level = _level_of(data, inds, unit_id, level)
+    found = rows_for(data, indicator=inds, level=level, unit_id=unit_id)
+    found = found.loc[found["period"].astype(str).str.fullmatch(_YEAR.pattern).to_numpy()]
+    if "category" in found.columns:
+        found = found.loc[(found["category"].isna() | (found["category"] == "")).to_numpy()]
+    if found.empty:
+        raise ParameterError(f"单位 {unit_id} 没有 {', '.join(inds)} 的年度数值，无可绘制。",
+                             f"Unit {unit_id} has no yearly values of {', '.join(inds)}: nothing to draw.")
+    ax = _ax(ax, figsize=(7.5, 3.2))
+    axes = {units[0]: ax}
     if len(units) > 1:  # a second unit gets the right-hand axis; never two units on one scale
         axes[units[1]] = ax.twinx()
         axes[units[1]].spines[["top"]].set_visible(False)
-    drawn = []
+    drawn, years = [], set()
     for i, ind in enumerate(inds):
-        a = axes.get(unit(ind))
-        if a is None:  # a third unit: left out rather than drawn on a wrong scale
-            continue
-        rows = select(data, indicator=ind, level=level, unit_id=unit_id)
-        rows = rows.loc[rows["period"].astype(str).str.match(_YEAR.pattern)]
-        if "category" in rows.columns:
-            rows = rows.loc[rows["category"].isna() | (rows["category"] == "")]
-        rows = rows.sort_values("period")
+        a = axes[unit(ind)]
+        rows = found.loc[(found["indicator"] == ind).to_numpy()].sort_values("period")
         if rows.empty:
             continue
         k = _scale(ind)
         x = rows["period"].astype(int).to_numpy()
-        line, = a.plot(x, rows["value"].to_numpy(float) * k, marker="o", color=_COLORS[i % len(_COLORS)],
-                       label=name(ind, lang))
+        years.update(x.tolist())
+        color = _COLORS[i % len(_COLORS)]
+        line, = a.plot(x, rows["value"].to_numpy(float) * k, marker="o", color=color, label=name(ind, lang))
         drawn.append(line)
         if "ci_low" in rows.columns and rows["ci_low"].notna().any():
-            a.fill_between(x, rows["ci_low"].to_numpy(float) * k, rows["ci_high"].to_numpy(float) * k,
-                           color=_COLORS[i % len(_COLORS)], alpha=0.15, lw=0)
+            lo, hi = rows["ci_low"].to_numpy(float) * k, rows["ci_high"].to_numpy(float) * k
+            if len(x) > 1:
+                a.fill_between(x, lo, hi, color=color, alpha=0.15, lw=0)
+            else:  # a band over one year is invisible: an error bar
+                v = rows["value"].to_numpy(float) * k
+                a.errorbar(x, v, yerr=np.vstack([v - lo, hi - v]).clip(min=0), fmt="none", ecolor=color, capsize=3)
     for u, a in axes.items():
         a.set_ylabel(_t("share", lang) + " (%)" if u == "share" else unit_label(u, lang))
         a.set_ylim(bottom=0)
     ax.set_xlabel(_t("year", lang))
-    ax.xaxis.get_major_locator().set_params(integer=True)
-    _title(ax, title if title is not None else " · ".join(name(i, lang) for i in inds))
+    ticks = sorted(years)
+    ax.set_xticks(ticks, [str(y) for y in ticks])
+    ax.set_xlim(ticks[0] - 0.5, ticks[-1] + 0.5)
+    _title(ax, title if title is not None else " · ".join(ln.get_label() for ln in drawn))
     ax.grid(axis="y", color="#dddddd", lw=0.6)
     ax.spines[["top"] + ([] if len(axes) > 1 else ["right"])].set_visible(False)
-    if drawn:
+    if len(drawn) > 1 or title is not None:  # a lone line named by the title needs no legend
         ax.legend(drawn, [ln.get_label() for ln in drawn], frameon=False, fontsize=8, loc="upper center",
                   bbox_to_anchor=(0.5, -0.2), ncol=min(len(drawn), 3))
     return ax

@@ -38,7 +38,13 @@ _DEBIAN_BOLD = (
 
 
 def regular_path() -> Path:
-    """Path of the static Noto Sans SC Regular OTF shipped by ``pylopdf-fonts-zh-cn``."""
+    """Path of the static Noto Sans SC Regular OTF shipped by ``pylopdf-fonts-zh-cn``.
+
+    Examples
+    --------
+    >>> regular_path().suffix.lower()
+    '.otf'
+    """
     try:
         from pylopdf_fonts_zh_cn import sans_path
     except ImportError as err:  # pragma: no cover - it is a dependency
@@ -52,7 +58,13 @@ def regular_path() -> Path:
 
 
 def bold_path() -> Path | None:
-    """Path of Debian's Noto Sans CJK Bold collection, or None when not installed."""
+    """Path of Debian's Noto Sans CJK Bold collection, or None when not installed.
+
+    Examples
+    --------
+    >>> bold_path() is None or bold_path().name == "NotoSansCJK-Bold.ttc"
+    True
+    """
     for p in _DEBIAN_BOLD:
         if p.is_file():
             return p
@@ -63,6 +75,12 @@ def font_info(path: str | Path) -> dict:
     """Family, subfamily, variable flag and weight of a font file (face 0).
 
     Used by the tests to check that the shipped face is Simplified Chinese and static.
+
+    Examples
+    --------
+    >>> info = font_info(regular_path())
+    >>> info["family"], info["variable"], info["weight"]
+    ('Noto Sans SC', False, 400)
     """
     from fontTools.ttLib import TTFont
 
@@ -101,6 +119,12 @@ def setup() -> str:
     -------
     str
         The family name now first in ``font.sans-serif``.
+
+    Examples
+    --------
+    >>> import matplotlib as mpl
+    >>> setup() == mpl.rcParams["font.sans-serif"][0] == "Noto Sans SC"
+    True
     """
     import matplotlib as mpl
 
@@ -115,7 +139,14 @@ def setup() -> str:
 
 
 def bold() -> dict:
-    """Keyword arguments for a bold title: the Debian bold face when present, else none (regular)."""
+    """Keyword arguments for a bold title: the Debian bold face when present, else none (regular).
+
+    Examples
+    --------
+    >>> kw = bold()
+    >>> kw == {} or kw["fontweight"] == "bold"
+    True
+    """
     setup()
     if bold_path() is not None:
         # no regular-only family in the list: matplotlib would log "Failed to find font weight bold"

@@ -186,7 +186,7 @@ def font_corpus(table, meta: dict | None = None) -> str:
     from evalkit import contract
     from evalkit import labels as tx
 
-    parts = [v for pair in tx.TEXT.values() for v in pair] + [v for pair in tx._UNITS.values() for v in pair]
+    parts = [tx.corpus()]
     parts += [_json.dumps(e, ensure_ascii=False, default=str) for e in tx._catalog_entries().values()]
     for v in vars(contract).values():
         if isinstance(v, dict):

@@ -512,7 +512,7 @@ def findings(rd: ReportData, hl: pd.DataFrame | None = None, *, max_sentences: i
             from evalkit.families._frame import interval_disagrees
 
             text = tx.t("f_pilot_few", lang, name=nm, value=fv(v), interval=interval,
-                        p="—" if pd.isna(r["p_value"]) else f"{r['p_value']:.3f}",
+                        p=r["p_value"],
                         verdict=tx.t("verdict_sig" if sig else "verdict_ns", lang))
             if interval_disagrees(r):
                 inc = "includes" if r["ci_low"] <= 0 <= r["ci_high"] else "excludes"
@@ -848,7 +848,7 @@ def pilot_section(rd: ReportData) -> None:
     if len(pt):
         pv = pt["p_value"].iloc[0]
         verdict = "pretrend_untested" if pd.isna(pv) else ("pretrend_ok" if pv >= 0.05 else "pretrend_bad")
-        display(HTML(_h("p", esc(tx.t("pilot_pretrend_caveat", lang, p=_fp(pv), verdict=tx.t(verdict, lang))),
+        display(HTML(_h("p", esc(tx.t("pilot_pretrend_caveat", lang, p=pv, verdict=tx.t(verdict, lang))),
                         "note")))
 
 

@@ -73,7 +73,7 @@ def test_xlsx_sheets_and_chinese_headers(table, tmp_path):
     n_disputes = int(table["indicator"].str.startswith("dispute").sum())
     assert len(rows) == n_disputes + 1
     head = rows[0]
-    r = [x for x in rows[1:] if x[0] == "dispute_rate" and x[head.index("层级")] == "city"
+    r = [x for x in rows[1:] if x[0] == "dispute_rate" and x[head.index("层级")] == "全市"
          and x[head.index("期间")] == "2024"][0]
     assert r[head.index("数值")] == pytest.approx(1000 * 8 / 1050)
     assert r[1] == "纠纷发生率（每千户）"
@@ -88,10 +88,10 @@ def test_unknown_ending_is_a_parameter_error(table, tmp_path):
 
 def test_summary_text(table):
     s = summary_text(table, "zh")
-    assert "纠纷发生率（每千户）" in s and "全市" in s and "no data" in s
+    assert "纠纷发生率（每千户）" in s and "全市" in s and "（无数据）" in s and "no data" not in s
     assert "2024-03" not in s                                 # monthly rows left out
     e = summary_text(table, "en")
-    assert "Dispute rate" in e
+    assert "Dispute rate" in e and "(no data)" in e and "City" in e
     big = summary_text(table, "zh", max_units=2)
     assert "中位数" in big
 
@@ -167,3 +167,38 @@ def _csv_bytes_pandas(df) -> bytes:
     buf = io.StringIO()
     out.to_csv(buf, index=False, na_rep="", float_format="%.10g", lineterminator="\n")
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def test_cli_summary_prints_each_missing_table_warning_once(tmp_path):
+    """They were printed twice: by the warnings on stderr and again in the summary on stdout."""
+    import shutil
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "data" / "sample"
+    for t in ("communities", "disputes"):
+        shutil.copy(sample / f"{t}.csv", tmp_path / f"{t}.csv")
+    r = subprocess.run([sys.executable, "-m", "evalkit", "indicators", str(tmp_path), "--year", "2024",
+                        "--level", "city"], capture_output=True, text=True, check=True)
+    both = r.stdout + r.stderr
+    assert both.count("cadres（社区干部名册）") == 1 and both.count("The dataset has no table cadres") == 1
+
+
+def test_xlsx_of_rows_outside_the_catalog_keeps_their_notes_and_takes_a_sheet_name(tmp_path):
+    """`compare --out x.xlsx` writes pilot rows: free-text notes, no catalog entry (it raised LookupError)."""
+    import openpyxl
+
+    rows = pd.DataFrame({"indicator": ["pilot_att", "dispute_rate"], "level": ["city", "city"],
+                         "unit_id": ["all", "all"], "unit_name": ["全市", "全市"], "period": ["2020-2024", "2024"],
+                         "category": ["dispute_rate", None], "value": [-1.2, 25.4],
+                         "note": ["Callaway-Sant'Anna, group aggregation; control: never piloted", "through 10-24"]})
+    p = write_table(rows, tmp_path / "c.xlsx", sheet="试点对比")
+    wb = openpyxl.load_workbook(p, read_only=True)
+    assert wb.sheetnames == ["试点对比", "指标目录"]
+    got = {r[0]: r for r in wb["试点对比"].iter_rows(min_row=2, values_only=True)}
+    head = next(wb["试点对比"].iter_rows(values_only=True))
+    assert got["pilot_att"][head.index("备注")] == rows["note"][0]
+    assert got["dispute_rate"][head.index("备注")] == "截至 10 月 24 日"
+    p = write_table(rows, tmp_path / "d.xlsx")
+    assert openpyxl.load_workbook(p, read_only=True).sheetnames == ["矛盾纠纷", "其他指标", "指标目录"]

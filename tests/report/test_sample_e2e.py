@@ -94,3 +94,12 @@ def test_explore_notebook_runs_on_the_sample(tmp_path):
     assert errors == []
     pngs = sum("image/png" in o.get("data", {}) for c in nb.cells for o in c.get("outputs", []))
     assert pngs >= 3  # two overview plots and the event study
+    # each figure once, and no <Axes ...> line (issue 11): text outputs beside the images
+    # (an image's own text/plain fallback is not shown), and one image per plt.show()
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    texts = [o.get("data", {}).get("text/plain", "") + o.get("text", "") for c in code for o in c.outputs
+             if "image/png" not in o.get("data", {})]
+    assert not [t for t in texts if "<Axes" in t or "<Figure" in t or "<matplotlib" in t]
+    shows = [sum(ln.strip() == "plt.show()" for ln in c.source.splitlines()) for c in code]
+    images = [sum("image/png" in o.get("data", {}) for o in c.outputs) for c in code]
+    assert images == shows and sum(shows) == 3
