@@ -141,8 +141,9 @@ def compare_panel(panel: pd.DataFrame, *, outcome: str, unit: str, time: str, fi
     u = np.repeat(np.arange(n_u), n_t)
     t = np.tile(np.arange(n_t), n_u)
     d = ((p.G[:, None] > 0) & (times[None, :] >= p.G[:, None])).astype(float).ravel()
-    tw = _did._twfe_core(Y.ravel(), d, u, t, np.repeat(p.w, n_t), np.repeat(p.cluster, n_t), 0.95)
-    notes.extend(cs.panel.notes)  # p's notes and any the estimator added (periods dropped)
+    tw = _did.twfe_did(p).iloc[0]
+    if cs.panel.trimmed_from is not None:
+        notes.append(f"no never-treated units: periods from {cs.panel.trimmed_from} dropped")
     n_treated = int((p.G > 0).sum())
     few = n_treated < FEW_UNITS
     ri = _did.randomization_inference(p, control=control, draws=draws, seed=seed, cs=cs) if few else None

@@ -49,7 +49,7 @@ def check_frame(data, func: str) -> None:
         )
 
 
-def check_columns(data: pd.DataFrame, columns: Sequence[str | None], func: str) -> None:
+def check_columns(data: pd.DataFrame, columns: Sequence[str | None], func: str = "") -> None:
     """Raise MissingColumnError naming the first column of ``columns`` absent from ``data``.
 
     ``None`` entries (an optional role left out) are skipped.  The message lists
@@ -70,9 +70,10 @@ def check_columns(data: pd.DataFrame, columns: Sequence[str | None], func: str) 
             close = difflib.get_close_matches(str(c), [str(x) for x in data.columns], n=3, cutoff=0.6)
             hint_zh = f"（最接近的列：{'、'.join(close)}）" if close else ""
             hint_en = f" (closest: {', '.join(close)})" if close else ""
+            pre = f"{func}: " if func else ""
             raise MissingColumnError(
-                f"{func}: 数据中没有列 `{c}`{hint_zh}。",
-                f"{func}: the data have no column `{c}`{hint_en}.",
+                f"{pre}数据中没有列 `{c}`{hint_zh}。",
+                f"{pre}the data have no column `{c}`{hint_en}.",
                 column=str(c),
             )
 

@@ -178,10 +178,10 @@ def test_notyet_without_never_treated_randomises_the_reported_twfe(sim):
     d = sim(seed=8)
     d = d.assign(first=np.where(d["first"] > 0, d["first"], 2022))
     p = did.prepare_panel(d, outcome="y", unit="unit", time="year", first_treated="first")
-    times, notes = p.times.copy(), list(p.notes)
+    times = p.times.copy()
     cs = did.callaway_santanna(p, control="notyet")
-    assert (p.times == times).all() and p.notes == notes
-    assert cs.panel.times.max() < times.max() and "no never-treated units" in cs.panel.notes[-1]
+    assert (p.times == times).all() and p.trimmed_from is None
+    assert cs.panel.times.max() < times.max() and cs.panel.trimmed_from == 2022
     ri = did.randomization_inference(p, control="notyet", draws=99, cs=cs)
     res = compare_panel(d, **KW, control="notyet", draws=99)
     assert ri["twfe_beta"] == pytest.approx(row(res, "pilot_did")["value"], rel=1e-10)

@@ -23,6 +23,7 @@ import pytest
 from evalkit.exceptions import ParameterError
 from evalkit.pilot import compare_panel
 from evalkit.stats import did
+from evalkit.stats.did.pretrend import _pretrend_perm
 
 DATA = Path(__file__).parents[1] / "data"
 KW = dict(outcome="y", unit="unit", time="year", first_treated="first")
@@ -58,7 +59,7 @@ def test_statistic_is_r_did_wald_under_both_methods(mpdta_cs):
 def _loop_stats(cs, perms, control):
     out = []
     for g in perms:
-        q = did.Panel(**{**cs.panel.__dict__, "G": g, "notes": []})
+        q = did.Panel(**{**cs.panel.__dict__, "G": g})
         out.append(did.pretrend_test(did.callaway_santanna(q, control=control))["statistic"])
     return np.array(out)
 
@@ -74,11 +75,11 @@ def test_permutation_statistics_equal_reestimation(sim, control, clusters):
                                cluster="cl" if clusters == "coarse" else None)
     pre = np.flatnonzero(~cs.gt["post"].to_numpy())
     perms = np.stack([rng.permutation(cs.panel.G) for _ in range(6)])
-    batch = did._pretrend_perm(cs, pre, draws=0, seed=0, impute=False, perms=perms)
+    batch = _pretrend_perm(cs, pre, draws=0, seed=0, impute=False, perms=perms)
     np.testing.assert_allclose(batch, _loop_stats(cs, perms, control), rtol=1e-9)
     # at the observed assignment: the observed Wald statistic, with or without removing effects
     for impute in (False, True):
-        w0 = did._pretrend_perm(cs, pre, draws=0, seed=0, impute=impute, perms=cs.panel.G[None, :])
+        w0 = _pretrend_perm(cs, pre, draws=0, seed=0, impute=impute, perms=cs.panel.G[None, :])
         assert w0[0] == pytest.approx(did.pretrend_test(cs)["statistic"], rel=1e-9)
 
 
