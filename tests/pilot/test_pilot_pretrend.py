@@ -87,20 +87,27 @@ def test_compare_panel_pretrend_options(sim):
     d = sim(seed=32)
     ri = compare_panel(d, **KW, seed=5, draws=499)
     asy = compare_panel(d, **KW, pretrend="asymptotic")
-    a, b = (x[x.indicator == "pilot_pretrend"].iloc[0] for x in (ri, asy))
+    a, b = (x.table[x.table.indicator == "pilot_pretrend"].iloc[0] for x in (ri, asy))
     assert a["value"] == pytest.approx(b["value"], rel=1e-12)          # the same Wald statistic
     cs = did.callaway_santanna(d, **KW)
     assert b["p_value"] == pytest.approx(did.pretrend_test(cs)["p_value"], rel=1e-12)
+    # the facts say how each p-value was computed, and keep the chi2 p-value beside the randomisation one
+    fa, fb = ri.fact(), asy.fact()
+    assert (fa.pretrend_method, fa.pretrend_draws, fa.seed) == ("randomization", 499, 5)
+    assert fa.pretrend_p_asymptotic == pytest.approx(b["p_value"], rel=1e-12)
+    assert fa.methods("pilot_pretrend") == ("randomization", "none") and fb.methods("pilot_pretrend")[0] == "chi2"
+    assert fa.pretrend_cells == fb.pretrend_cells > 0
+    # the notes are rendered from those facts
     assert "randomisation inference of the Wald statistic (499 permutations" in a["note"]
-    assert f"asymptotic chi2 p (R did) = {b['p_value']:.4g}" in a["note"]
+    assert f"asymptotic chi2 p (R did) = {b['p_value']:.3f}" in a["note"]
     assert "Roth 2022" in a["note"] and "Roth 2022" in b["note"]
     assert "p: asymptotic chi2 (as R did)" in b["note"]
     assert abs(a["p_value"] * 500 - round(a["p_value"] * 500)) < 1e-9
     # reproducible with the seed; other rows unchanged by the option
     pd_ = pytest.importorskip("pandas")
-    pd_.testing.assert_frame_equal(ri, compare_panel(d, **KW, seed=5, draws=499))
-    other = ri.indicator != "pilot_pretrend"
-    pd_.testing.assert_frame_equal(ri[other].drop(columns="note"), asy[other].drop(columns="note"))
+    pd_.testing.assert_frame_equal(ri.table, compare_panel(d, **KW, seed=5, draws=499).table)
+    other = ri.table.indicator != "pilot_pretrend"
+    pd_.testing.assert_frame_equal(ri.table[other].drop(columns="note"), asy.table[other].drop(columns="note"))
     with pytest.raises(ParameterError):
         compare_panel(d, **KW, pretrend="chi2")
 
@@ -108,7 +115,7 @@ def test_compare_panel_pretrend_options(sim):
 def test_randomization_pretrend_detects_a_strong_pre_trend(demo_sim):
     # piloted communities drift 3 points a year faster (parallel trends fail): the test rejects
     d = demo_sim(np.random.default_rng(33), slope=3.0)
-    r = compare_panel(d, **KW, draws=999)
+    r = compare_panel(d, **KW, draws=999).table
     assert r.loc[r.indicator == "pilot_pretrend", "p_value"].iloc[0] < 0.01
 
 
