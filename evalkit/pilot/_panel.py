@@ -171,4 +171,4 @@ def compare_panel(panel: pd.DataFrame, *, outcome: str, unit: str, time: str, fi
     out = pd.DataFrame(rows)
     out["level"], out["unit_id"], out["unit_name"], out["district"] = level, unit_id, unit_name, district
     out["category"] = category
-    return PilotResult(table=finalize(out), facts=(facts,)).with_notes()
+    return PilotResult(table=finalize(out), facts=(facts,))._with_facts()

@@ -158,6 +158,8 @@ class PilotResult:
 
     Examples
     --------
+    Twelve of thirty units piloted from 2022, with a planted effect of −2:
+
     >>> import numpy as np, pandas as pd
     >>> import evalkit
     >>> rng = np.random.default_rng(2)
@@ -166,15 +168,26 @@ class PilotResult:
     >>> panel = pd.DataFrame({"unit": np.repeat(np.arange(30), 4), "year": year, "first": first,
     ...                       "y": 0.5 * rng.normal(size=120) - 2.0 * ((first > 0) & (year >= first))})
     >>> res = evalkit.compare_panel(panel, outcome="y", unit="unit", time="year", first_treated="first")
-    >>> res.facts[0].n_piloted, res.facts[0].few_units, res.facts[0].window
-    (12, False, '2020-2023')
+    >>> res
+    PilotResult(10 rows; all · y · 2020-2023: ATT -2.08 [-2.56, -1.60], p < 0.001; 12 piloted / 18 never piloted)
+    >>> f = res.fact()
+    >>> f.n_piloted, f.n_control, f.few_units, f.window, f.methods("pilot_att")
+    (12, 18, False, '2020-2023', ('t', 'welch'))
     >>> res.table.loc[res.table["indicator"] == "pilot_att", ["value", "ci_low", "ci_high"]].round(2)
        value  ci_low  ci_high
     0  -2.08   -2.56     -1.6
-    >>> res.to_frame("zh").loc[0, ["indicator", "p_method", "interval_method"]].tolist()
-    ['pilot_att', 't', 'welch']
+    >>> print(res.explain("en").splitlines()[1])
+    The average pilot effect (Callaway–Sant'Anna) is -2.08, 95% interval [-2.56, -1.60], p < 0.001. It is statistically significant at the 5% level.
+    >>> print(res.explain("zh").splitlines()[1][:36])
+    平均试点效应（Callaway–Sant'Anna 方法）为 -2.08
+    >>> print(res.to_text("en").splitlines()[0])
+    == whole city (all) · y ==
+    >>> res.to_frame("zh").loc[0, ["indicator", "p_method", "interval_method", "note"]].tolist()
+    ['pilot_att', 't', 'welch', "Callaway–Sant'Anna 方法，按试点批次聚合；对照组：从未试点的单位；区间：按试点批次的 Welch–Satterthwaite t 区间"]
     >>> PilotResult.from_frame(res.to_frame("zh")).facts == res.facts
     True
+    >>> [name for name, _ in res.sheets("zh")]
+    ['试点对比结果', '说明']
     """
 
     table: pd.DataFrame
@@ -192,8 +205,8 @@ class PilotResult:
         check_choice("unit_id", unit_id, [f.unit_id for f in self.facts])
         return next(f for f in self.facts if f.unit_id == unit_id)
 
-    def with_notes(self, **changes) -> "PilotResult":
-        """The result with ``changes`` made to every unit's facts and the table's notes rendered from them."""
+    def _with_facts(self, **changes) -> "PilotResult":
+        """The result with ``changes`` made to every unit's facts and the table's notes rendered from them (internal)."""
         from evalkit.pilot._text import note
 
         facts = tuple(replace(f, **changes) for f in self.facts)
@@ -212,11 +225,7 @@ class PilotResult:
         """A few sentences for a non-statistician: what was compared, the effect, pre-trends, caveats.
 
         With several units (one comparison per district) each unit's paragraph
-        starts with its name.
-
-        Examples
-        --------
-        See :class:`PilotResult`; ``res.explain("en")`` starts with "What was compared".
+        starts with its name.  Examples: see :class:`PilotResult`.
         """
         from evalkit.pilot._text import explain
 
@@ -297,9 +306,8 @@ class PilotResult:
     def from_frame(cls, frame: pd.DataFrame) -> "PilotResult":
         """Read back a frame written by :meth:`to_frame` (rows of other indicators are ignored).
 
-        Examples
-        --------
-        See :class:`PilotResult`: ``PilotResult.from_frame(res.to_frame()).facts == res.facts``.
+        The table's notes are rendered again from the facts (in English).
+        Examples: see :class:`PilotResult`.
         """
         missing = [c for c in ("indicator", "unit_id", *FACT_COLUMNS) if c not in frame.columns]
         if missing:
@@ -328,7 +336,7 @@ class PilotResult:
                     v = str(v)
                 kw[f.name] = v
             facts.append(PilotFacts(**kw))
-        return cls(table=finalize(rows[list(COLUMNS)]), facts=tuple(facts)).with_notes()
+        return cls(table=finalize(rows[list(COLUMNS)]), facts=tuple(facts))._with_facts()
 
     # ---------------------------------------------------------------- display
 

@@ -105,7 +105,8 @@ def seasonal_mann_kendall(
     within-season pairwise slopes :math:`(x_j - x_i)/(t_j - t_i)` pooled
     over seasons (Hirsch et al. 1982).
 
-    Same numbers as pymannkendall 1.4.3 ``seasonal_test(x, period)`` on the
+    Checked against pymannkendall 1.4.3 ``seasonal_test(x, period)`` on 20
+    series with ties and gaps, to 1e-10 (tests/stats/test_trend.py): the same numbers on the
     series laid out one cycle per row: its ``slope`` is per cycle step
     (per year for monthly data), equal to ours when ``time`` is in years;
     its ``Tau`` is this tau-a.  All groups are computed together from

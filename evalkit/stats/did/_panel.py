@@ -131,9 +131,7 @@ def prepare_panel(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fir
         raise DataError(f"聚类列有空值：单位 {miss.iloc[0]} 等 {miss.nunique()} 个单位没有聚类。每个单位都需要聚类值。",
                         f"The cluster column has empty values: {miss.nunique()} unit(s), e.g. {miss.iloc[0]}, "
                         "have no cluster. Every unit needs one.", column=cluster)
-    if start is not None and end is not None and start >= end:
-        raise ParameterError(f"起始年 {start} 必须早于结束年 {end}。",
-                             f"The first year {start} must come before the last year {end}.")
+    check_years(start, end)
     _check_window(df, start, end, outcome)
     if start is not None:
         df = df[df["t"] >= start]
@@ -184,6 +182,23 @@ def prepare_panel(data: pd.DataFrame, *, outcome: str, unit: str, time: str, fir
                         "No unit starts treatment after the first period of the window: there is no "
                         "pre-period to compare with.", column=first_treated)
     return panel
+
+
+def check_years(start, end) -> None:
+    """Raise ParameterError unless ``start`` comes before ``end`` (either may be None).
+
+    Examples
+    --------
+    >>> check_years(2020, 2024)
+    >>> check_years(2024, 2024)
+    Traceback (most recent call last):
+    ...
+    evalkit.exceptions.ParameterError: 起始年 2024 必须早于结束年 2024。
+    The first year 2024 must come before the last year 2024.
+    """
+    if start is not None and end is not None and start >= end:
+        raise ParameterError(f"起始年 {start} 必须早于结束年 {end}。",
+                             f"The first year {start} must come before the last year {end}.")
 
 
 def _check_window(df: pd.DataFrame, start, end, outcome: str) -> None:
