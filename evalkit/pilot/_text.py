@@ -122,26 +122,25 @@ def _pretrend_note(f: PilotFacts, zh: bool) -> str:
             "evidence of parallel trends (Roth 2022)")
 
 
+_LEFT_OUT = (  # fact, Chinese, English (formatted with the facts' fields)
+    ("left_out_early", "{left_out_early} 个在 {first_year} 年或更早已试点的单位被排除（没有试点前年份）",
+     "{left_out_early} units piloted by {first_year} left out"),
+    ("left_out_incomplete", "{left_out_incomplete} 个缺少某年数据的单位被排除",
+     "{left_out_incomplete} units missing years left out"),
+    ("left_out_no_start", "{left_out_no_start} 个没有试点开始日期的试点社区被排除",
+     "{left_out_no_start} piloted communities without a pilot start date left out"),
+    ("recoded_late", "{recoded_late} 个在 {last_year} 年以后才试点的单位算作从未试点",
+     "{recoded_late} units piloted after {last_year} count as never piloted"),
+    ("trimmed_from", "没有从未试点的单位：{trimmed_from} 年起的年份不参与 Callaway–Sant'Anna 估计",
+     "no never-treated units: periods from {trimmed_from} dropped"),
+)
+
+
 def left_out(f: PilotFacts, lang: str) -> list[str]:
     """The units left out of (or recoded in) the comparison, one phrase each."""
-    zh = lang == "zh"
-    out = []
-    if f.left_out_early:
-        out.append(f"{f.left_out_early} 个在 {f.first_year} 年或更早已试点的单位被排除（没有试点前年份）" if zh
-                   else f"{f.left_out_early} units piloted by {f.first_year} left out")
-    if f.left_out_incomplete:
-        out.append(f"{f.left_out_incomplete} 个缺少某年数据的单位被排除" if zh
-                   else f"{f.left_out_incomplete} units missing years left out")
-    if f.left_out_no_start:
-        out.append(f"{f.left_out_no_start} 个没有试点开始日期的试点社区被排除" if zh
-                   else f"{f.left_out_no_start} piloted communities without a pilot start date left out")
-    if f.recoded_late:
-        out.append(f"{f.recoded_late} 个在 {f.last_year} 年以后才试点的单位算作从未试点" if zh
-                   else f"{f.recoded_late} units piloted after {f.last_year} count as never piloted")
-    if f.trimmed_from is not None:
-        out.append(f"没有从未试点的单位：{f.trimmed_from} 年起的年份不参与 Callaway–Sant'Anna 估计" if zh
-                   else f"no never-treated units: periods from {f.trimmed_from} dropped")
-    return out
+    fields = vars(f)
+    return [(zh if lang == "zh" else en).format(**fields) for name, zh, en in _LEFT_OUT
+            if fields[name] not in (0, None)]
 
 
 # --------------------------------------------------------------------------- paragraphs
