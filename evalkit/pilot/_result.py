@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
-from typing import Literal
+from typing import Literal, get_args
 
 import pandas as pd
 
@@ -229,7 +229,7 @@ class PilotResult:
         """
         from evalkit.pilot._text import explain
 
-        check_choice("lang", lang, ["zh", "en"])
+        check_choice("lang", lang, get_args(Lang))
         parts = [explain(f, self.rows(f.unit_id), lang) for f in self.facts]
         if len(parts) == 1:
             return parts[0]
@@ -242,14 +242,14 @@ class PilotResult:
         """A readable text table of every row, the notes and the plain-language paragraph (for a terminal)."""
         from evalkit.pilot._text import table_text
 
-        check_choice("lang", lang, ["zh", "en"])
+        check_choice("lang", lang, get_args(Lang))
         return table_text(self, lang)
 
     def summary(self, lang: Lang = "zh") -> list[str]:
         """One line per unit: what was compared, and the average pilot effect."""
         from evalkit.pilot._text import headline
 
-        check_choice("lang", lang, ["zh", "en"])
+        check_choice("lang", lang, get_args(Lang))
         return [headline(f, self.rows(f.unit_id), lang) for f in self.facts]
 
     def sheets(self, lang: Lang = "zh") -> list[tuple[str, pd.DataFrame]]:
@@ -267,7 +267,7 @@ class PilotResult:
         """
         from evalkit.pilot._text import sheets
 
-        check_choice("lang", lang, ["zh", "en"])
+        check_choice("lang", lang, get_args(Lang))
         return sheets(self, lang)
 
     # ---------------------------------------------------------------- frames
@@ -285,7 +285,7 @@ class PilotResult:
         """
         from evalkit.pilot._text import note
 
-        check_choice("lang", lang, ["zh", "en"])
+        check_choice("lang", lang, get_args(Lang))
         parts = []
         for f in self.facts:
             rows = self.rows(f.unit_id).copy()
