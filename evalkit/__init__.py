@@ -9,7 +9,7 @@ Public API (imported lazily, so ``import evalkit`` and the CLI stay fast)::
     report = ds.validate()                          # -> ValidationReport
     table = evalkit.indicators(ds, year=2024)       # -> long DataFrame
     evalkit.catalog()                               # -> DataFrame of indicators
-    evalkit.compare(ds, outcome="dispute_rate", start=2019, end=2024)
+    evalkit.compare(ds, outcome="dispute_rate", start=2020, end=2024)  # -> PilotResult
     evalkit.compare_panel(panel, outcome=..., unit=..., time=..., first_treated=...)
     evalkit.synth("out/", scale="demo", seed=1)
     evalkit.stats, evalkit.plot, evalkit.report     # submodules

@@ -55,11 +55,19 @@ class MissingTableError(DataError):
     """A table that the computation needs is not in the dataset."""
 
 
-class MissingColumnError(DataError, KeyError):
+class MissingColumnError(DataError, ParameterError, KeyError):
     """A column that a function was told to use is not in its data.
 
     Every statistic raises this one class for a missing column (``column``
-    names it), so callers catch one thing.
+    names it), so callers catch one thing.  It is a :class:`DataError` (the
+    data lack the column) and a :class:`ParameterError` (an argument names a
+    column that is not there), so code that catches either keeps working.
+
+    Examples
+    --------
+    >>> err = MissingColumnError("没有列 `y`。", "There is no column `y`.", column="y")
+    >>> isinstance(err, DataError), isinstance(err, ParameterError), err.column
+    (True, True, 'y')
     """
 
     def __str__(self) -> str:  # KeyError would quote the message
@@ -150,3 +158,32 @@ def check_level(level, name: str = "level") -> float:
             f"The value for `{name}` must be a number between 0 and 1 (e.g. 0.95), but {level!r} was passed.",
         )
     return value
+
+
+def check_count(name: str, value, minimum: int = 1) -> int:
+    """Return ``value`` as an int when it is a whole number of at least ``minimum``, else raise ParameterError.
+
+    For counts such as a number of permutations or a seasonal period.
+
+    Examples
+    --------
+    >>> check_count("draws", 999, minimum=99)
+    999
+    >>> check_count("draws", 10, minimum=99)
+    Traceback (most recent call last):
+    ...
+    evalkit.exceptions.ParameterError: 参数 `draws` 必须是不小于 99 的整数，但传入的是 10。
+    The value for `draws` must be a whole number of at least 99, but 10 was passed.
+    """
+    ok = not isinstance(value, bool)
+    try:
+        number = int(value)
+        ok = ok and number == value and number >= minimum
+    except (TypeError, ValueError, OverflowError):
+        ok = False
+    if not ok:
+        raise ParameterError(
+            f"参数 `{name}` 必须是不小于 {minimum} 的整数，但传入的是 {value!r}。",
+            f"The value for `{name}` must be a whole number of at least {minimum}, but {value!r} was passed.",
+        )
+    return number

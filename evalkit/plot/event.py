@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from evalkit.exceptions import DataError, check_choice
+from evalkit.exceptions import DataError, ParameterError, check_choice
 
 __all__ = ["event_study"]
 
@@ -17,29 +17,20 @@ _TEXT = {
 }
 
 
-def _fonts() -> None:
-    try:
-        from evalkit.plot import fonts
-    except ImportError:  # pragma: no cover - fonts module absent
-        return
-    fn = getattr(fonts, "use_cjk_font", None) or getattr(fonts, "setup", None)
-    if fn is not None:
-        try:
-            fn()
-        except Exception:  # noqa: BLE001 - a missing font must not stop the figure
-            pass
-
-
-def event_study(result: pd.DataFrame, *, lang: str = "zh", ax=None):
+def event_study(result, *, lang: str = "zh", unit_id: str | None = None, ax=None):
     """Plot the ``pilot_event`` rows of a pilot comparison: effect by year relative to the pilot start.
 
     Parameters
     ----------
     result
-        Output of :func:`evalkit.pilot.compare` / :func:`~evalkit.pilot.compare_panel`
-        (rows of one unit; other indicators are ignored).
+        A :class:`evalkit.pilot.PilotResult` (from :func:`evalkit.compare` /
+        :func:`evalkit.compare_panel`), or its ``table`` (other indicators are ignored).
     lang
-        ``"zh"`` or ``"en"`` labels.
+        ``"zh"`` or ``"en"``: the labels, and the title names the outcome
+        indicator in that language (from the catalog; a panel's own column by
+        its name).
+    unit_id
+        The unit to plot when the result holds several (one comparison per district).
     ax
         Matplotlib Axes to draw on (a new figure when None).
 
@@ -56,17 +47,39 @@ def event_study(result: pd.DataFrame, *, lang: str = "zh", ax=None):
     References
     ----------
     Callaway, B. & Sant'Anna, P. H. C. (2021). Journal of Econometrics 225(2), 200–230.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> rows = pd.DataFrame({"indicator": "pilot_event", "unit_id": "all", "category": "dispute_rate",
+    ...                      "period": ["-1", "0", "1"], "value": [0.1, -2.0, -2.5],
+    ...                      "ci_low": [-0.8, -3.1, -3.9], "ci_high": [1.0, -0.9, -1.1]})
+    >>> ax = event_study(rows, lang="en")
+    >>> ax.get_title(), [t.get_text() for t in ax.get_legend().get_texts()]
+    ('Event study: Dispute rate', ['before pilot', 'after pilot'])
+    >>> import matplotlib.pyplot as plt; plt.close(ax.figure)
     """
+    from evalkit.pilot import PilotResult
+
     check_choice("lang", lang, ["zh", "en"])
-    ev = result[result["indicator"] == "pilot_event"]
+    table = result.table if isinstance(result, PilotResult) else result
+    ev = table[table["indicator"] == "pilot_event"]
     if ev.empty:
         raise DataError("结果中没有事件研究（pilot_event）行。", "The result has no pilot_event rows.")
-    if ev["unit_id"].nunique() > 1:
-        first = sorted(ev["unit_id"].unique())[0]
-        ev = ev[ev["unit_id"] == first]
+    units = sorted(ev["unit_id"].astype(str).unique())
+    if unit_id is not None:
+        check_choice("unit_id", unit_id, units)
+        ev = ev[ev["unit_id"] == unit_id]
+    elif len(units) > 1:
+        raise ParameterError(f"结果含 {len(units)} 个单位的事件研究，请用 unit_id 选一个：{', '.join(units)}。",
+                             f"The result holds the event studies of {len(units)} units; choose one with "
+                             f"unit_id: {', '.join(units)}.")
     import matplotlib.pyplot as plt
 
-    _fonts()
+    from evalkit import labels
+    from evalkit.plot import fonts
+
+    fonts.setup()
     e = pd.to_numeric(ev["period"], errors="coerce").to_numpy()
     order = np.argsort(e)
     e = e[order]
@@ -84,7 +97,7 @@ def event_study(result: pd.DataFrame, *, lang: str = "zh", ax=None):
     ax.axvline(-0.5, color="k", lw=0.8, ls=":")
     ax.set_xlabel(t["x"])
     ax.set_ylabel(t["y"])
-    ax.set_title(t["title"].format(o=ev["category"].iloc[0]))
+    ax.set_title(t["title"].format(o=labels.name(str(ev["category"].iloc[0]), lang)), **fonts.bold())
     ax.set_xticks(e)
     ax.legend(frameon=False)
     return ax

@@ -154,7 +154,8 @@ def compute_pilot(ds, *, year: int, outcome: str = "dispute_rate", districts=Non
     Returns
     -------
     pandas.DataFrame
-        Rows of :func:`evalkit.pilot.compare` at level ``city`` and ``district``;
+        Rows of :func:`evalkit.pilot.compare` at level ``city`` and ``district``
+        with their facts (:meth:`evalkit.pilot.PilotResult.to_frame`);
         a district whose comparison cannot be estimated gets one row
         ``indicator = "pilot_error"`` whose ``note`` holds the reason (zh, then en
         after a newline).  Empty when the dataset has no pilot data at all.
@@ -181,17 +182,15 @@ def compute_pilot(ds, *, year: int, outcome: str = "dispute_rate", districts=Non
     start, end = years[0], years[-1]
     if start >= end:
         return pd.DataFrame()
-    from evalkit.pilot import explain
-
     def with_text(res):
-        # the plain-language paragraphs, precomputed so that no report imports the estimators
-        rows = []
-        r0 = res.iloc[0]
-        for lang in ("zh", "en"):
-            rows.append({"indicator": "pilot_text", "level": r0["level"], "unit_id": r0["unit_id"],
-                         "unit_name": r0["unit_name"], "district": r0["district"], "period": r0["period"],
-                         "category": lang, "note": explain(_translated(res, lang), lang=lang)})
-        return pd.concat([res, pd.DataFrame(rows)], ignore_index=True)
+        # the rows with their facts (PilotResult.to_frame), and the plain-language paragraphs,
+        # precomputed so that no report imports the estimators
+        frame = res.to_frame()
+        r0 = frame.iloc[0]
+        rows = [{"indicator": "pilot_text", "level": r0["level"], "unit_id": r0["unit_id"],
+                 "unit_name": r0["unit_name"], "district": r0["district"], "period": r0["period"],
+                 "category": lang, "note": res.explain(lang)} for lang in ("zh", "en")]
+        return pd.concat([frame, finalize(pd.DataFrame(rows))], ignore_index=True)
 
     parts = []
     try:
@@ -207,10 +206,10 @@ def compute_pilot(ds, *, year: int, outcome: str = "dispute_rate", districts=Non
                                            district=d, seed=seed, draws=draws)))
         except EvalkitError as err:
             zh, en = getattr(err, "zh", str(err)), getattr(err, "en", str(err))
-            parts.append(pd.DataFrame([{"indicator": "pilot_error", "level": "district", "unit_id": d,
-                                        "unit_name": d, "district": d, "period": f"{start}-{end}",
-                                        "category": outcome, "note": f"{zh}\n{en}"}]))
-    return finalize(pd.concat(parts, ignore_index=True))
+            parts.append(finalize(pd.DataFrame([{"indicator": "pilot_error", "level": "district", "unit_id": d,
+                                                 "unit_name": d, "district": d, "period": f"{start}-{end}",
+                                                 "category": outcome, "note": f"{zh}\n{en}"}])))
+    return pd.concat(parts, ignore_index=True)
 
 
 def prepare(data_dir: str, *, district: str | None, year: int, lang: str = "zh",
@@ -508,7 +507,7 @@ def findings(rd: ReportData, hl: pd.DataFrame | None = None, *, max_sentences: i
             "个百分点" if lang == "zh" else "points")
         interval = (tx.t("ci_text", lang, lo=fv(r["ci_low"]), hi=fv(r["ci_high"]))
                     if pd.notna(r["ci_low"]) and pd.notna(r["ci_high"]) else tx.t("ci_none", lang))
-        if "few piloted units" in str(r["note"]):
+        if bool(r["few_units"]):  # a fact of the comparison (PilotResult.to_frame), not a note to search
             from evalkit.families._frame import interval_disagrees
 
             text = tx.t("f_pilot_few", lang, name=nm, value=fv(v), interval=interval,
@@ -604,12 +603,6 @@ def pilot_html(rd: ReportData):
     return HTML(_table_html(header, body))
 
 
-def _translated(result: pd.DataFrame, lang: str) -> pd.DataFrame:
-    """The result with the outcome id replaced by its catalog name (for explain and the plot title)."""
-    cat = result["category"].astype("object")
-    return result.assign(category=cat.map(lambda c: tx.name(str(c), lang) if pd.notna(c) else c))
-
-
 def pilot_explain(rd: ReportData) -> str:
     """The plain-language paragraph of :func:`evalkit.pilot.explain` (outcome named in ``rd.lang``)."""
     p, _ = pilot_result(rd)
@@ -618,9 +611,9 @@ def pilot_explain(rd: ReportData) -> str:
     pre = p.loc[(p["indicator"] == "pilot_text") & (p["category"] == rd.lang), "note"]
     if len(pre):  # precomputed by the batch (compute_pilot)
         return str(pre.iloc[0])
-    from evalkit.pilot import explain
+    from evalkit.pilot import PilotResult
 
-    return explain(_translated(p, rd.lang), lang=rd.lang)
+    return PilotResult.from_frame(p).explain(rd.lang)
 
 
 def family_present(rd: ReportData, family: str) -> bool:
@@ -843,7 +836,7 @@ def pilot_section(rd: ReportData) -> None:
     if len(ev):
         from evalkit.plot.event import event_study
 
-        show(event_study(_translated(ev, lang), lang=lang))
+        show(event_study(ev, lang=lang))  # titled with the outcome's name in ``lang``
     pt = p.loc[p["indicator"] == "pilot_pretrend"]
     if len(pt):
         pv = pt["p_value"].iloc[0]

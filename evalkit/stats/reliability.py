@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from evalkit.exceptions import ParameterError
+from evalkit.exceptions import ParameterError, check_level
 from evalkit.stats._grouping import (
     as_list, check_columns, check_frame, group_codes, numeric, with_keys,
 )
@@ -89,11 +89,7 @@ def cronbach_alpha(
     check_frame(data, func)
     by_ = as_list(by)
     check_columns(data, by_, func)
-    if not (isinstance(level, (int, float)) and 0 < level < 1):
-        raise ParameterError(
-            f"{func}: 参数 `level` 必须在 0 和 1 之间，但传入的是 {level!r}。",
-            f"{func}: `level` must lie between 0 and 1, but {level!r} was passed.",
-        )
+    level = check_level(level)
     if items is None:
         items_ = [c for c in data.columns
                   if c not in by_ and pd.api.types.is_numeric_dtype(data[c].dtype)

@@ -12,19 +12,19 @@ Public functions: :func:`svymean`, :func:`svytotal`, :func:`svyprop`.
 
 from __future__ import annotations
 
-from typing import Literal, Sequence
+from typing import Literal, Sequence, get_args
 
 import numpy as np
 import pandas as pd
 from scipy import sparse, special
 
-from evalkit.exceptions import DataError, EstimationError, ParameterError, check_choice
+from evalkit.exceptions import DataError, EstimationError, ParameterError, check_choice, check_level
+from evalkit.stats._grouping import as_list, check_columns, check_frame, first_row, numeric
 
 __all__ = ["svymean", "svytotal", "svyprop"]
 
 LonelyPSU = Literal["adjust", "certainty", "remove", "average", "fail"]
 CIMethod = Literal["normal", "logit"]
-LONELY_PSU = ("adjust", "certainty", "remove", "average", "fail")
 
 OUTPUT_COLUMNS = ("variable", "value", "se", "ci_low", "ci_high", "deff", "n", "note")
 
@@ -150,6 +150,11 @@ def svymean(
     touches, R ``degf`` of the subset design); the ends are back-transformed
     with the inverse logit.  With ``degf`` ≤ 0 the interval is NaN, as in R.
 
+    Checked against R ``survey`` 4.5's published output on the api data
+    (stratified, one- and two-stage cluster designs, ``svyby`` domains, lonely
+    PSUs, deff; to the printed digits) and against samplics 0.6.1
+    ``TaylorEstimator`` at 1e-6 (tests/stats/test_survey.py).
+
     References
     ----------
     Lumley T (2004). Analysis of complex survey samples. *Journal of
@@ -200,6 +205,8 @@ def svytotal(
     :math:`z_i = w_i \delta_i y_i`, with the variance formula of
     :func:`svymean`.  ``deff`` (R ``svytotal(deff=TRUE)``) is
     :math:`\widehat V / (s^2 \hat W_d^2 (\hat W_d - n_d)/(\hat W_d n_d))`.
+    Checked against R ``survey`` 4.5's published ``svytotal`` output on the
+    api data and samplics 0.6.1 (tests/stats/test_survey.py).
 
     References
     ----------
@@ -246,7 +253,9 @@ def svyprop(
 
     Notes
     -----
-    See :func:`svymean` for the variance and the interval.
+    See :func:`svymean` for the variance and the interval.  The logit interval
+    was checked against samplics 0.6.1 ``TaylorEstimator(PopParam.prop)`` on the
+    api data, overall and by domain (tests/stats/test_survey.py).
 
     References
     ----------
@@ -269,49 +278,6 @@ def svyprop(
 # --------------------------------------------------------------------------
 
 
-def _as_list(x, name: str) -> list[str]:
-    if x is None:
-        return []
-    if isinstance(x, str):
-        return [x]
-    try:
-        out = list(x)
-    except TypeError:
-        out = [x]
-    if not all(isinstance(c, str) for c in out):
-        raise ParameterError(
-            f"参数 `{name}` 必须是列名或列名列表，但传入的是 {x!r}。",
-            f"The value for `{name}` must be a column name or a list of them, but {x!r} was passed.",
-        )
-    return out
-
-
-def _first_row(data: pd.DataFrame, mask: np.ndarray) -> int | None:
-    """Source row number (header = row 1) of the first masked row, if known."""
-    if "_row" not in data.columns or not mask.any():
-        return None
-    val = data["_row"].to_numpy()[np.flatnonzero(mask)[0]]
-    try:
-        return int(val)
-    except (TypeError, ValueError):
-        return None
-
-
-def _numeric(data: pd.DataFrame, col: str, role: str) -> np.ndarray:
-    s = data[col]
-    if not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_bool_dtype(s)):
-        raise DataError(
-            f"{role}列必须是数值，但其类型是 {s.dtype}。",
-            f"the {_role_en(role)} column must be numeric, but its type is {s.dtype}.",
-            column=col,
-        )
-    return s.to_numpy(dtype="float64", na_value=np.nan)
-
-
-def _role_en(role: str) -> str:
-    return {"分析变量": "analysis variable", "权重": "weight", "总体单元数": "fpc"}.get(role, role)
-
-
 def _codes(data: pd.DataFrame, col: str, role_zh: str, role_en_: str) -> np.ndarray:
     codes, _ = pd.factorize(data[col], use_na_sentinel=True)
     bad = codes < 0
@@ -319,7 +285,7 @@ def _codes(data: pd.DataFrame, col: str, role_zh: str, role_en_: str) -> np.ndar
         raise DataError(
             f"{role_zh}列有 {int(bad.sum())} 个缺失值；每个受访者都必须有{role_zh}。",
             f"the {role_en_} column has {int(bad.sum())} missing value(s); every respondent needs one.",
-            row=_first_row(data, bad), column=col,
+            row=first_row(data, bad), column=col,
         )
     return codes.astype(np.int64)
 
@@ -333,14 +299,14 @@ class _Design:
         if weights is None:
             w = np.ones(n)
         else:
-            w = _numeric(data, weights, "权重")
+            w = numeric(data, weights, role=("权重", "weight"))
             bad = ~np.isfinite(w) | (w <= 0)
             if bad.any():
                 raise DataError(
                     f"权重列有 {int(bad.sum())} 个缺失、非正或无穷的值；权重必须大于 0。",
                     f"the weight column has {int(bad.sum())} missing, non-positive or infinite "
                     "value(s); weights must be greater than 0.",
-                    row=_first_row(data, bad), column=weights,
+                    row=first_row(data, bad), column=weights,
                 )
         self.w = w
         h = np.zeros(n, np.int64) if strata is None else _codes(data, strata, "分层", "stratum")
@@ -362,13 +328,13 @@ class _Design:
         # population PSU counts per stratum
         N_h = np.full(H, np.inf)
         if fpc is not None:
-            f = _numeric(data, fpc, "总体单元数")
+            f = numeric(data, fpc, role=("总体单元数（fpc）", "fpc"))
             bad = ~np.isfinite(f) | (f <= 0)
             if bad.any():
                 raise DataError(
                     f"总体单元数（fpc）列有 {int(bad.sum())} 个缺失或非正的值。",
                     f"the fpc column has {int(bad.sum())} missing or non-positive value(s).",
-                    row=_first_row(data, bad), column=fpc,
+                    row=first_row(data, bad), column=fpc,
                 )
             fmin = np.full(H, np.inf)
             fmax = np.full(H, -np.inf)
@@ -431,17 +397,14 @@ def _indicator(codes: np.ndarray, ncodes: int, ncols: int) -> sparse.csr_matrix:
 
 def _estimate(data, stat, *, y, weights, strata, psu, fpc, by, lonely_psu, ci, level, deff,
               binary=False) -> pd.DataFrame:
-    if not isinstance(data, pd.DataFrame):
-        raise ParameterError("参数 `data` 必须是 pandas DataFrame。",
-                             "The value for `data` must be a pandas DataFrame.")
-    check_choice("lonely_psu", lonely_psu, LONELY_PSU)
-    check_choice("ci", ci, ["normal", "logit"])
+    func = "svytotal" if stat == "total" else "svyprop" if binary else "svymean"
+    check_frame(data, func)
+    check_choice("lonely_psu", lonely_psu, get_args(LonelyPSU))
+    check_choice("ci", ci, get_args(CIMethod))
     check_choice("deff", deff, [True, False, "replace"])
-    if not (isinstance(level, (int, float)) and 0 < float(level) < 1):
-        raise ParameterError(f"参数 `level` 必须在 0 与 1 之间，但传入的是 {level!r}。",
-                             f"The value for `level` must lie between 0 and 1, but {level!r} was passed.")
-    ys = _as_list(y, "y")
-    bys = _as_list(by, "by")
+    level = check_level(level)
+    ys = as_list(y, "y")
+    bys = as_list(by, "by")
     if not ys:
         raise ParameterError("参数 `y` 至少要给出一个列名。", "`y` must name at least one column.")
     if len(set(ys)) != len(ys):
@@ -452,20 +415,16 @@ def _estimate(data, stat, *, y, weights, strata, psu, fpc, by, lonely_psu, ci, l
             f"`by` 列名不能与输出列同名：{clash}；请先重命名。",
             f"`by` columns cannot share a name with an output column: {clash}; rename them first.",
         )
-    roles = {"y": ys, "by": bys, "weights": _as_list(weights, "weights"),
-             "strata": _as_list(strata, "strata"), "psu": _as_list(psu, "psu"),
-             "fpc": _as_list(fpc, "fpc")}
-    missing = [c for cols in roles.values() for c in cols if c not in data.columns]
-    if missing:
-        raise ParameterError(
-            f"数据中没有这些列：{missing}。现有列：{list(data.columns)}。",
-            f"These columns are not in the data: {missing}. Columns present: {list(data.columns)}.",
-        )
+    for name, cols in (("weights", weights), ("strata", strata), ("psu", psu), ("fpc", fpc)):
+        if cols is not None and not isinstance(cols, str):
+            raise ParameterError(f"参数 `{name}` 必须是一个列名，但传入的是 {cols!r}。",
+                                 f"The value for `{name}` must be one column name, but {cols!r} was passed.")
+    check_columns(data, [*ys, *bys, weights, strata, psu, fpc], func)
     if len(data) == 0:
         raise EstimationError("数据没有任何行，无法估计。", "The data have no rows; nothing to estimate.")
 
     design = _Design(data, weights=weights, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely_psu)
-    Y = np.column_stack([_numeric(data, c, "分析变量") for c in ys])
+    Y = np.column_stack([numeric(data, c, role=("分析变量", "analysis variable")) for c in ys])
     if binary or ci == "logit":
         ok = np.isnan(Y) | (Y >= 0) & (Y <= 1)
         if not ok.all():
@@ -473,7 +432,7 @@ def _estimate(data, stat, *, y, weights, strata, psu, fpc, by, lonely_psu, ci, l
             raise DataError(
                 "logit 区间只适用于取值 0/1 的变量（比例），该列有 0–1 以外的值。",
                 "the logit interval is for 0/1 variables (shares); this column has values outside 0–1.",
-                row=_first_row(data, ~ok.all(axis=1)), column=col,
+                row=first_row(data, ~ok.all(axis=1)), column=col,
             )
     d, labels = _domains(data, bys)
     D = 1 if labels is None else len(labels)

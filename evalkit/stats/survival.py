@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from evalkit.exceptions import DataError, ParameterError
+from evalkit.exceptions import DataError, ParameterError, check_count, check_level
 from evalkit.stats._grouping import (
     as_list, check_columns, check_frame, group_codes, numeric, with_keys,
 )
@@ -168,14 +168,6 @@ def _check_at(at, func):
     return float(at)
 
 
-def _check_level(level, func):
-    if not (isinstance(level, (int, float)) and 0 < level < 1):
-        raise ParameterError(
-            f"{func}: 参数 `level` 必须在 0 和 1 之间，但传入的是 {level!r}。",
-            f"{func}: `level` must lie between 0 and 1, but {level!r} was passed.",
-        )
-
-
 # --- public functions ------------------------------------------------------------
 
 def kaplan_meier(
@@ -259,7 +251,7 @@ def kaplan_meier(
     """
     func = "kaplan_meier"
     at = _check_at(at, func)
-    _check_level(level, func)
+    level = check_level(level)
     codes, t, s, keys = _prepare(data, time, event, by, func)
     if (s > 1).any():
         raise DataError(
@@ -369,13 +361,8 @@ def cumulative_incidence(
     """
     func = "cumulative_incidence"
     at = _check_at(at, func)
-    _check_level(level, func)
-    if isinstance(event, bool) or not isinstance(event, (int, np.integer)) or event < 1:
-        raise ParameterError(
-            f"{func}: 参数 `event` 必须是正整数（关注的结局代码），但传入的是 {event!r}。",
-            f"{func}: `event` must be a positive integer (the code of the cause of "
-            f"interest), but {event!r} was passed.",
-        )
+    level = check_level(level)
+    event = check_count("event", event)
     codes, t, s, keys = _prepare(data, time, cause, by, func)
     G = len(keys)
     tab = _tables(codes, t, G)

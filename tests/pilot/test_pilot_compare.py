@@ -8,6 +8,7 @@ the indicator families are present).
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -16,12 +17,13 @@ import pytest
 
 from evalkit.exceptions import DataError, ParameterError
 from evalkit.families._frame import COLUMNS
-from evalkit.pilot import compare, compare_panel, explain, first_piloted_year
+from evalkit.pilot import PilotResult, compare, compare_panel, first_piloted_year
 
 KW = dict(outcome="y", unit="unit", time="year", first_treated="first")
 
 
 def row(res, ind, period=None):
+    res = res.table if isinstance(res, PilotResult) else res
     r = res[res["indicator"] == ind]
     if period is not None:
         r = r[r["period"] == str(period)]
@@ -30,7 +32,8 @@ def row(res, ind, period=None):
 
 
 def test_output_contract(sim):
-    res = compare_panel(sim(), **KW)
+    out = compare_panel(sim(), **KW)
+    res = out.table
     assert tuple(res.columns) == COLUMNS
     assert set(res["indicator"]) == {"pilot_did", "pilot_att", "pilot_att_group", "pilot_att_gt",
                                      "pilot_event", "pilot_pretrend"}
@@ -43,6 +46,10 @@ def test_output_contract(sim):
     assert {"-1", "0", "4"} <= ev
     pt = row(res, "pilot_pretrend")
     assert pt["value"] > 0 and 0 <= pt["p_value"] <= 1 and "Roth 2022" in pt["note"]
+    f = out.fact()
+    assert not f.few_units and f.n_piloted == res["n"].max() - f.n_control and f.n_cohorts == 3
+    assert (f.first_year, f.last_year, f.control) == (2015, 2024, "never")
+    assert f.methods("pilot_att") == ("t", "welch") and f.methods("pilot_did") == ("t", "cluster_robust")
     assert not res["note"].str.contains("few piloted").any()
 
 
@@ -55,7 +62,7 @@ def test_planted_effect_recovered(sim, control, seed):
         r = row(res, ind)
         assert r["ci_low"] <= -0.5 <= r["ci_high"], (ind, r["value"])
         assert r["p_value"] < 0.05
-    ev = res[res.indicator == "pilot_event"]
+    ev = res.table[res.table.indicator == "pilot_event"]
     post = ev[ev["period"].astype(int) >= 0]
     assert ((post["ci_low"] <= -0.5) & (post["ci_high"] >= -0.5)).mean() >= 0.8
 
@@ -77,15 +84,20 @@ def test_few_piloted_units_use_randomisation(sim):
     d = sim(n=60, n_treated=6, seed=3)
     a = compare_panel(d, **KW, seed=11, draws=999)
     b = compare_panel(d, **KW, seed=11, draws=999)
-    pd.testing.assert_frame_equal(a, b)
+    pd.testing.assert_frame_equal(a.table, b.table)
+    assert a.facts == b.facts
+    f = a.fact()
+    assert f.few_units and f.n_piloted == 6 and f.draws == 999 and f.seed == 11
+    assert f.methods("pilot_att") == ("randomization", "welch")
+    assert f.methods("pilot_did") == ("randomization", "cluster_robust")
     att = row(a, "pilot_att")
-    assert "few piloted units" in att["note"]
+    assert "few piloted units (6)" in att["note"]  # the note is rendered from the facts
     # RI p-values live on the grid k/(draws+1)
     k = att["p_value"] * 1000
     assert abs(k - round(k)) < 1e-9 and 1 <= round(k) <= 1000
     assert row(a, "pilot_did")["p_value"] * 1000 == pytest.approx(round(row(a, "pilot_did")["p_value"] * 1000))
     c = compare_panel(d, **KW, seed=12, draws=999)
-    assert not np.allclose(a["p_value"].fillna(-1), c["p_value"].fillna(-1))
+    assert not np.allclose(a.table["p_value"].fillna(-1), c.table["p_value"].fillna(-1))
 
 
 def test_window_and_left_out_units(sim):
@@ -93,19 +105,24 @@ def test_window_and_left_out_units(sim):
     res = compare_panel(d, **KW, start=2018, end=2023)
     r = row(res, "pilot_att")
     n2018 = d.loc[d["first"] == 2018, "unit"].nunique()
+    assert res.fact().left_out_early == n2018 and res.fact().window == "2018-2023"
     assert f"{n2018} units piloted by 2018 left out" in r["note"]
     assert r["period"] == "2018-2023"
     # the 2018 cohort is gone; 2022 remains
-    assert set(res.loc[res.indicator == "pilot_att_group", "period"]) == {"2020", "2022"}
+    t = res.table
+    assert set(t.loc[t.indicator == "pilot_att_group", "period"]) == {"2020", "2022"}
     # a unit missing one year is left out (balanced panel)
     d2 = d.drop(index=d.index[(d["unit"] == "u0299") & (d["year"] == 2019)])
-    assert "1 units missing years left out" in row(compare_panel(d2, **KW), "pilot_att")["note"]
+    res2 = compare_panel(d2, **KW)
+    assert res2.fact().left_out_incomplete == 1
+    assert "1 units missing years left out" in row(res2, "pilot_att")["note"]
+    assert "1 个缺少某年数据的单位被排除" in res2.to_frame("zh").loc[0, "note"]
 
 
 def test_first_treated_empty_is_never(sim):
     d = sim(seed=6)
     d2 = d.assign(first=d["first"].where(d["first"] > 0, np.nan))
-    pd.testing.assert_frame_equal(compare_panel(d, **KW), compare_panel(d2, **KW))
+    pd.testing.assert_frame_equal(compare_panel(d, **KW).table, compare_panel(d2, **KW).table)
 
 
 # --------------------------------------------------------------------------- bad input
@@ -164,8 +181,10 @@ def test_notyet_without_never_treated(sim):
     d = sim(seed=8)
     d = d.assign(first=np.where(d["first"] > 0, d["first"], 2022))
     res = compare_panel(d, **KW, control="notyet")
-    assert "no never-treated units" in row(res, "pilot_att")["note"]
-    assert set(res.loc[res.indicator == "pilot_att_group", "period"]) == {"2018", "2020"}
+    assert res.fact().trimmed_from == 2022 and res.fact().control == "notyet"
+    assert "no never-treated units: periods from 2022 dropped" in row(res, "pilot_att")["note"]
+    t = res.table
+    assert set(t.loc[t.indicator == "pilot_att_group", "period"]) == {"2018", "2020"}
 
 
 def test_notyet_without_never_treated_randomises_the_reported_twfe(sim):
@@ -178,10 +197,10 @@ def test_notyet_without_never_treated_randomises_the_reported_twfe(sim):
     d = sim(seed=8)
     d = d.assign(first=np.where(d["first"] > 0, d["first"], 2022))
     p = did.prepare_panel(d, outcome="y", unit="unit", time="year", first_treated="first")
-    times, notes = p.times.copy(), list(p.notes)
+    times = p.times.copy()
     cs = did.callaway_santanna(p, control="notyet")
-    assert (p.times == times).all() and p.notes == notes
-    assert cs.panel.times.max() < times.max() and "no never-treated units" in cs.panel.notes[-1]
+    assert (p.times == times).all() and p.trimmed_from is None
+    assert cs.panel.times.max() < times.max() and cs.panel.trimmed_from == 2022
     ri = did.randomization_inference(p, control="notyet", draws=99, cs=cs)
     res = compare_panel(d, **KW, control="notyet", draws=99)
     assert ri["twfe_beta"] == pytest.approx(row(res, "pilot_did")["value"], rel=1e-10)
@@ -225,12 +244,16 @@ def test_compare_dataset_monkeypatched(sim, monkeypatch):
     assert calls == [("dispute_rate", list(range(2015, 2025)))]
     ref = compare_panel(d, **KW)
     # the 30-June rule reproduces the simulated cohorts exactly
-    np.testing.assert_allclose(res["value"], ref["value"], rtol=1e-12)
-    assert (res["category"] == "dispute_rate").all()
+    np.testing.assert_allclose(res.table["value"], ref.table["value"], rtol=1e-12)
+    assert (res.table["category"] == "dispute_rate").all() and res.fact().outcome == "dispute_rate"
     one = compare(ds, outcome="dispute_rate", start=2015, end=2024, district="东区")
-    assert (one["level"] == "district").all() and (one["unit_id"] == "东区").all()
+    assert (one.table["level"] == "district").all() and (one.table["unit_id"] == "东区").all()
     both = compare(ds, outcome="dispute_rate", start=2015, end=2024, level="district")
-    assert set(both["unit_id"]) == {"东区", "西区"}
+    assert set(both.table["unit_id"]) == {"东区", "西区"}
+    assert [f.unit_id for f in both.facts] == ["东区", "西区"]
+    assert both.fact("西区").n_piloted + both.fact("东区").n_piloted == res.fact().n_piloted
+    with pytest.raises(ParameterError):
+        both.fact()  # two units: say which
     # a district that cannot be compared (here: no never-piloted community) is left out with a warning
     com2 = com.copy()
     com2.loc[(com2["district"] == "东区").to_numpy(), "pilot"] = True
@@ -239,8 +262,16 @@ def test_compare_dataset_monkeypatched(sim, monkeypatch):
     ds2 = Dataset(path=Path("."), tables={"communities": com2})
     with pytest.warns(UserWarning, match="东区"):
         part = compare(ds2, outcome="dispute_rate", start=2015, end=2024, level="district")
-    assert set(part["unit_id"]) == {"西区"}
-    assert "平均试点效应" in explain(res, "zh") and "average pilot effect" in explain(res, "en")
+    assert set(part.table["unit_id"]) == {"西区"}
+    assert "平均试点效应" in res.explain("zh") and "average pilot effect" in res.explain("en")
+    # piloted communities without a start date are left out, counted per district
+    com3 = com.assign(pilot_start=com["pilot_start"].where(com["community_id"] != ids[0]))
+    if first.iloc[0] > 0:
+        ds3 = Dataset(path=Path("."), tables={"communities": com3})
+        r3 = compare(ds3, outcome="dispute_rate", start=2015, end=2024, level="district")
+        west = "西区" if np.arange(len(ids))[0] % 2 == 0 else "东区"
+        assert r3.fact(west).left_out_no_start == 1
+        assert "1 piloted communities without a pilot start date left out" in r3.rows(west)["note"].iloc[0]
     with pytest.raises(ParameterError):
         compare(ds, outcome="dispute_rate", start=2020, end=2019)
 
@@ -269,6 +300,7 @@ def test_synth_planted_effects(synth_ds, outcome, key):
     res = compare(ds, outcome=outcome, start=yrs[0], end=yrs[-1])
     att = row(res, "pilot_att")
     assert att["ci_low"] <= truth[key] <= att["ci_high"], (att["value"], truth[key])
+    assert res.fact().n_piloted > 0 and res.fact().window == f"{yrs[0]}-{yrs[-1]}"
 
 
 def test_synth_placebo(synth_ds):
@@ -307,28 +339,43 @@ def test_explain_never_contradicts_its_own_numbers(sim):
     disagree; explain() must then say so instead of calling a result significant while
     noting that its interval includes 0 (or the reverse)."""
     res = compare_panel(sim(), **KW)
-    att = res["indicator"] == "pilot_att"
+    few = replace(res.fact(), few_units=True, n_piloted=6)
+    att = res.table["indicator"] == "pilot_att"
     for p, lo, hi, want_zh, want_en in ((0.015, -19.8, 0.7, "包含 0", "includes 0"),
                                         (0.10, -9.1, -0.9, "不含 0", "excludes 0")):
-        r = res.copy()
-        r.loc[att, ["p_value", "ci_low", "ci_high"]] = [p, lo, hi]
-        r.loc[att, "note"] = "few piloted units (6): randomisation inference p"
-        zh, en = explain(r, "zh"), explain(r, "en")
+        t = res.table.copy()
+        t.loc[att, ["p_value", "ci_low", "ci_high"]] = [p, lo, hi]
+        r = PilotResult(table=t, facts=(few,))
+        zh, en = r.explain("zh"), r.explain("en")
         assert want_zh in zh and "结论不一致" in zh and "（区间包含 0。）" not in zh
         assert want_en in en and "disagree" in en
         assert "大样本" not in zh and "large-sample" not in en
-    r = res.copy()
-    r.loc[att, ["p_value", "ci_low", "ci_high"]] = [0.30, -2.0, 1.0]
-    assert "结论不一致" not in explain(r, "zh") and "（区间包含 0。）" in explain(r, "zh")
+    t = res.table.copy()
+    t.loc[att, ["p_value", "ci_low", "ci_high"]] = [0.30, -2.0, 1.0]
+    r = PilotResult(table=t, facts=res.facts)
+    assert "结论不一致" not in r.explain("zh") and "（区间包含 0。）" in r.explain("zh")
+
+
+def test_explain_reads_the_facts_not_the_notes(sim):
+    """Before: explain() and the report's findings searched the note for 'few piloted units'
+    and 'never piloted'; a note in another language (or edited) changed what they said."""
+    res = compare_panel(sim(), **KW)
+    t = res.table.assign(note="few piloted units; control: not yet piloted")
+    same = PilotResult(table=t, facts=res.facts)
+    assert same.explain("zh") == res.explain("zh") and same.explain("en") == res.explain("en")
+    few = PilotResult(table=res.table, facts=(replace(res.fact(), few_units=True),))
+    assert "随机化推断" in few.explain("zh") and "随机化推断" not in res.explain("zh")
+    assert "randomisation inference" in few.explain("en")
 
 
 def test_explain_says_when_pretrends_cannot_be_tested(sim):
     """A missing pre-trend p-value must not be read as 'parallel'."""
     res = compare_panel(sim(), **KW)
-    assert "看起来是平行的" in explain(res, "zh") or "不平行" in explain(res, "zh")
-    untested = res.copy()
-    untested.loc[untested["indicator"] == "pilot_pretrend", ["value", "p_value"]] = np.nan
-    zh, en = explain(untested, "zh"), explain(untested, "en")
+    assert "看起来是平行的" in res.explain("zh") or "不平行" in res.explain("zh")
+    t = res.table.copy()
+    t.loc[t["indicator"] == "pilot_pretrend", ["value", "p_value"]] = np.nan
+    untested = PilotResult(table=t, facts=res.facts)
+    zh, en = untested.explain("zh"), untested.explain("en")
     assert "无法检验" in zh and "平行的" not in zh
     assert "could not be tested" in en and "moved in parallel" not in en
     # the other reason (a singular pre-period covariance: one piloted community per pilot
@@ -337,3 +384,12 @@ def test_explain_says_when_pretrends_cannot_be_tested(sim):
     from evalkit.labels import TEXT
 
     assert all("too few piloted communities" in t or "试点社区太少" in t for t in TEXT["pretrend_untested"])
+
+
+def test_explain_says_why_an_interval_is_missing(sim):
+    res = compare_panel(sim(), **KW)
+    t = res.table.copy()
+    t.loc[t["indicator"] == "pilot_att", ["ci_low", "ci_high"]] = np.nan
+    r = PilotResult(table=t, facts=res.facts)
+    assert "置信区间无法估计" in r.explain("zh") and "[—" not in r.explain("zh")
+    assert "No interval: a pilot cohort has a single community" in r.explain("en")

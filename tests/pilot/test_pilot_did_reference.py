@@ -212,7 +212,7 @@ def test_randomization_batch_equals_loop(mpdta):
     perms = [rng.permutation(p.G) for _ in range(draws)]
     stats_twfe, stats_grp = [], []
     for g in perms:
-        q = did.Panel(**{**p.__dict__, "G": g, "notes": []})
+        q = did.Panel(**{**p.__dict__, "G": g})
         cs = did.callaway_santanna(q)
         stats_grp.append(did.aggregate(cs, "group")["value"].iloc[-1])
         long = pd.DataFrame({"u": np.repeat(np.arange(len(g)), 5), "t": np.tile(p.times, len(g)),

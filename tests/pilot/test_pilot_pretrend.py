@@ -23,6 +23,7 @@ import pytest
 from evalkit.exceptions import ParameterError
 from evalkit.pilot import compare_panel
 from evalkit.stats import did
+from evalkit.stats.did.pretrend import _pretrend_perm
 
 DATA = Path(__file__).parents[1] / "data"
 KW = dict(outcome="y", unit="unit", time="year", first_treated="first")
@@ -58,7 +59,7 @@ def test_statistic_is_r_did_wald_under_both_methods(mpdta_cs):
 def _loop_stats(cs, perms, control):
     out = []
     for g in perms:
-        q = did.Panel(**{**cs.panel.__dict__, "G": g, "notes": []})
+        q = did.Panel(**{**cs.panel.__dict__, "G": g})
         out.append(did.pretrend_test(did.callaway_santanna(q, control=control))["statistic"])
     return np.array(out)
 
@@ -74,11 +75,11 @@ def test_permutation_statistics_equal_reestimation(sim, control, clusters):
                                cluster="cl" if clusters == "coarse" else None)
     pre = np.flatnonzero(~cs.gt["post"].to_numpy())
     perms = np.stack([rng.permutation(cs.panel.G) for _ in range(6)])
-    batch = did._pretrend_perm(cs, pre, draws=0, seed=0, impute=False, perms=perms)
+    batch = _pretrend_perm(cs, pre, draws=0, seed=0, impute=False, perms=perms)
     np.testing.assert_allclose(batch, _loop_stats(cs, perms, control), rtol=1e-9)
     # at the observed assignment: the observed Wald statistic, with or without removing effects
     for impute in (False, True):
-        w0 = did._pretrend_perm(cs, pre, draws=0, seed=0, impute=impute, perms=cs.panel.G[None, :])
+        w0 = _pretrend_perm(cs, pre, draws=0, seed=0, impute=impute, perms=cs.panel.G[None, :])
         assert w0[0] == pytest.approx(did.pretrend_test(cs)["statistic"], rel=1e-9)
 
 
@@ -86,20 +87,27 @@ def test_compare_panel_pretrend_options(sim):
     d = sim(seed=32)
     ri = compare_panel(d, **KW, seed=5, draws=499)
     asy = compare_panel(d, **KW, pretrend="asymptotic")
-    a, b = (x[x.indicator == "pilot_pretrend"].iloc[0] for x in (ri, asy))
+    a, b = (x.table[x.table.indicator == "pilot_pretrend"].iloc[0] for x in (ri, asy))
     assert a["value"] == pytest.approx(b["value"], rel=1e-12)          # the same Wald statistic
     cs = did.callaway_santanna(d, **KW)
     assert b["p_value"] == pytest.approx(did.pretrend_test(cs)["p_value"], rel=1e-12)
+    # the facts say how each p-value was computed, and keep the chi2 p-value beside the randomisation one
+    fa, fb = ri.fact(), asy.fact()
+    assert (fa.pretrend_method, fa.pretrend_draws, fa.seed) == ("randomization", 499, 5)
+    assert fa.pretrend_p_asymptotic == pytest.approx(b["p_value"], rel=1e-12)
+    assert fa.methods("pilot_pretrend") == ("randomization", "none") and fb.methods("pilot_pretrend")[0] == "chi2"
+    assert fa.pretrend_cells == fb.pretrend_cells > 0
+    # the notes are rendered from those facts
     assert "randomisation inference of the Wald statistic (499 permutations" in a["note"]
-    assert f"asymptotic chi2 p (R did) = {b['p_value']:.4g}" in a["note"]
+    assert f"asymptotic chi2 p (R did) = {b['p_value']:.3f}" in a["note"]
     assert "Roth 2022" in a["note"] and "Roth 2022" in b["note"]
     assert "p: asymptotic chi2 (as R did)" in b["note"]
     assert abs(a["p_value"] * 500 - round(a["p_value"] * 500)) < 1e-9
     # reproducible with the seed; other rows unchanged by the option
     pd_ = pytest.importorskip("pandas")
-    pd_.testing.assert_frame_equal(ri, compare_panel(d, **KW, seed=5, draws=499))
-    other = ri.indicator != "pilot_pretrend"
-    pd_.testing.assert_frame_equal(ri[other].drop(columns="note"), asy[other].drop(columns="note"))
+    pd_.testing.assert_frame_equal(ri.table, compare_panel(d, **KW, seed=5, draws=499).table)
+    other = ri.table.indicator != "pilot_pretrend"
+    pd_.testing.assert_frame_equal(ri.table[other].drop(columns="note"), asy.table[other].drop(columns="note"))
     with pytest.raises(ParameterError):
         compare_panel(d, **KW, pretrend="chi2")
 
@@ -107,7 +115,7 @@ def test_compare_panel_pretrend_options(sim):
 def test_randomization_pretrend_detects_a_strong_pre_trend(demo_sim):
     # piloted communities drift 3 points a year faster (parallel trends fail): the test rejects
     d = demo_sim(np.random.default_rng(33), slope=3.0)
-    r = compare_panel(d, **KW, draws=999)
+    r = compare_panel(d, **KW, draws=999).table
     assert r.loc[r.indicator == "pilot_pretrend", "p_value"].iloc[0] < 0.01
 
 

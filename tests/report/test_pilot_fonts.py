@@ -15,7 +15,7 @@ SAMPLE = Path(__file__).parents[2] / "data" / "sample"
 
 def _pilot_rows(unit_id, level, att, lo, hi, p, pre_p=0.5):
     base = dict(level=level, unit_id=unit_id, unit_name=unit_id, district=unit_id if level != "city" else "all",
-                category="dispute_rate", period="2020-2024", n=12)
+                category="dispute_rate", period="2020-2024", n=12, few_units=False)
     return [dict(base, indicator="pilot_att", value=att, ci_low=lo, ci_high=hi, p_value=p),
             dict(base, indicator="pilot_did", value=att * 1.1, ci_low=lo, ci_high=hi, p_value=p),
             dict(base, indicator="pilot_pretrend", value=2.0, p_value=pre_p),
@@ -70,8 +70,7 @@ def test_few_pilots_finding_names_the_randomisation_p_value(long_table, pilot_ta
     """An interval that excludes 0 with a randomisation p > 0.05 must not read as plain 'not significant'."""
     few = pilot_table.copy()
     is_att = (few["indicator"] == "pilot_att") & (few["unit_id"] == "南山区")
-    few.loc[is_att, ["value", "ci_low", "ci_high", "p_value", "note"]] = [-5.0, -8.2, -1.8, 0.12,
-                                                                          "few piloted units"]
+    few.loc[is_att, ["value", "ci_low", "ci_high", "p_value", "few_units"]] = [-5.0, -8.2, -1.8, 0.12, True]
     f = " ".join(sections.findings(_rd(long_table, few, "南山区")))
     assert "随机化推断" in f and "p = 0.120" in f and "不显著" in f and "95% 置信区间 -8.20 至 -1.80" in f
     f_en = " ".join(sections.findings(_rd(long_table, few, "南山区", "en")))
@@ -173,7 +172,7 @@ def test_compute_pilot_once_for_city_and_districts():
     ds = evalkit.load(SAMPLE)
     p = sections.compute_pilot(ds, year=2024)
     years = sections.data_years(ds, 2024)
-    ref = compare(ds, outcome="dispute_rate", start=years[0], end=2024, level="city")
+    ref = compare(ds, outcome="dispute_rate", start=years[0], end=2024, level="city").table
     got = p.loc[(p["level"] == "city") & (p["indicator"] == "pilot_att"), "value"].iloc[0]
     assert got == ref.loc[ref["indicator"] == "pilot_att", "value"].iloc[0]   # same call, same value
     for d in sorted(ds["communities"]["district"].unique()):
