@@ -11,12 +11,13 @@ Public API (imported lazily, so ``import evalkit`` and the CLI stay fast)::
     evalkit.catalog()                               # -> DataFrame of indicators
     evalkit.compare(ds, outcome="dispute_rate", start=2019, end=2024)
     evalkit.compare_panel(panel, outcome=..., unit=..., time=..., first_treated=...)
+    evalkit.index(table, year=2024, level="street", uncertainty=500)   # composite index, rank intervals
     evalkit.synth("out/", scale="demo", seed=1)
     evalkit.stats, evalkit.plot, evalkit.report     # submodules
 
 Module names differ from the functions on purpose (``evalkit.families``
 holds ``indicators``, ``evalkit.pilot`` holds ``compare``,
-``evalkit.synthetic`` holds ``synth``) so that importing a submodule never
+``evalkit.synthetic`` holds ``synth``, ``evalkit.ranking`` holds ``index``) so that importing a submodule never
 shadows a function of the same name.
 """
 
@@ -33,11 +34,12 @@ _LAZY = {
     "catalog": "evalkit.families.catalog",
     "compare": "evalkit.pilot",
     "compare_panel": "evalkit.pilot",
+    "index": "evalkit.ranking",
     "synth": "evalkit.synthetic",
     "EvalkitError": "evalkit.exceptions",
 }
 _SUBMODULES = {"stats", "plot", "report", "io", "contract", "exceptions", "families", "pilot", "synthetic",
-               "labels"}
+               "labels", "ranking"}
 
 __all__ = sorted(_LAZY) + sorted(_SUBMODULES) + ["__version__"]
 

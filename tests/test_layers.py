@@ -11,13 +11,14 @@ PKG = Path(__file__).resolve().parents[1] / "evalkit"
 
 # layer -> evalkit modules it must never import (directly or lazily inside functions)
 FORBIDDEN = {
-    "contract": ("io", "stats", "families", "pilot", "synthetic", "labels", "plot", "report", "cli"),
-    "exceptions": ("io", "stats", "families", "pilot", "synthetic", "labels", "plot", "report", "cli"),
-    "io": ("stats", "pilot", "synthetic", "labels", "plot", "report", "cli"),
-    "stats": ("io", "families", "pilot", "synthetic", "labels", "plot", "report", "cli"),
-    "families": ("pilot", "synthetic", "labels", "plot", "report", "cli"),
-    "pilot": ("synthetic", "labels", "report", "cli"),
-    "synthetic": ("stats", "families", "pilot", "labels", "plot", "report", "cli"),
+    "contract": ("io", "stats", "families", "pilot", "ranking", "synthetic", "labels", "plot", "report", "cli"),
+    "exceptions": ("io", "stats", "families", "pilot", "ranking", "synthetic", "labels", "plot", "report", "cli"),
+    "io": ("stats", "pilot", "ranking", "synthetic", "labels", "plot", "report", "cli"),
+    "stats": ("io", "families", "pilot", "ranking", "synthetic", "labels", "plot", "report", "cli"),
+    "families": ("pilot", "ranking", "synthetic", "labels", "plot", "report", "cli"),
+    "pilot": ("ranking", "synthetic", "labels", "report", "cli"),
+    "ranking": ("pilot", "synthetic", "labels", "plot", "report", "cli"),
+    "synthetic": ("stats", "families", "pilot", "ranking", "labels", "plot", "report", "cli"),
     "labels": ("pilot", "synthetic", "plot", "report", "cli"),
     "plot": ("synthetic", "report", "cli"),
     "report": ("cli", "synthetic"),
