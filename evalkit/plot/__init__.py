@@ -2,7 +2,8 @@
 
 Lazy: ``import evalkit.plot`` costs nothing until a figure function is used
 (matplotlib is imported then).  ``event_study`` lives in
-:mod:`evalkit.plot.event` (pilot comparison).
+:mod:`evalkit.plot.event` (pilot comparison); ``rank_intervals`` and ``score_drivers`` in
+:mod:`evalkit.plot.index` (composite index).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ _LAZY = {
     "yearly_trend": "evalkit.plot.figures",
     "select": "evalkit.plot.figures",
     "event_study": "evalkit.plot.event",
+    "rank_intervals": "evalkit.plot.index",
+    "score_drivers": "evalkit.plot.index",
     "setup_fonts": ("evalkit.plot.fonts", "setup"),
 }
 
