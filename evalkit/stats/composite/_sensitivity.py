@@ -349,7 +349,9 @@ def _intervals(comp, sc, rk, units, aggs) -> pd.DataFrame:
     q_s = nanquantile(sc, [0.05, 0.5, 0.95])
     q_r = nanquantile(rk, [0.05, 0.5, 0.95])
     with np.errstate(invalid="ignore"), _quiet():
-        mean, sd = np.nanmean(sc, axis=0), np.nanstd(sc, axis=0, ddof=1)
+        # centred on the nominal value first, so identical runs give an SD of exactly 0
+        dev = sc - nominal[None]
+        mean, sd = nominal + np.nanmean(dev, axis=0), np.nanstd(dev, axis=0, ddof=1)
     u_, a_ = nominal.shape
     out = pd.DataFrame({
         "uCode": np.repeat(units, a_), "iCode": np.tile(aggs, u_),
