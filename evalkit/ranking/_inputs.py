@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 
 from evalkit.exceptions import DataError, MissingColumnError, ParameterError
-from evalkit.families.catalog import entries
+from evalkit.families import catalog
 
 TOP = "index"
 LEVELS = ("community", "street", "district")
@@ -84,7 +84,7 @@ def prepare(table: pd.DataFrame, *, year: int, level: str, spec: dict) -> IndexI
         raise ParameterError(f"综合指数的层级须为 {list(LEVELS)} 之一，收到 {level!r}（全市只有一个单位，无从排名）。",
                              f"The index level must be one of {list(LEVELS)}, but {level!r} was passed (the city "
                              "is one unit: there is nothing to rank).")
-    cat = {e["id"]: e for e in entries()}
+    cat = {e["id"]: e for e in catalog.entries()}  # every family module present, new ones too
     t = _rows(table, year, level)
     units = _units(t, table, level)
     if not len(units):
