@@ -247,3 +247,13 @@ def test_ranking_text_says_what_the_data_support(sample_table):
             assert f"ranks {a} and {b} are within the data's error" in en
     assert "排名区间" in zh and "rank interval" in en
     assert "--uncertainty" in ranking_text(_quiet(index, sample_table, year=2024, level="district"), lang="en")
+
+
+def test_the_documented_example_spec_runs(sample_table):
+    from pathlib import Path
+
+    spec = Path(__file__).resolve().parents[2] / "docs" / "index_spec.example.yaml"
+    out = _quiet(index, sample_table, year=2024, level="street", spec=spec, uncertainty=20, jobs=1)
+    assert set(out.loc[out["indicator"] == "index_family", "category"]) == {"矛盾化解", "志愿服务", "队伍建设", "群众满意"}
+    inp = _quiet(index_inputs, sample_table, year=2024, level="street", spec=spec)
+    assert [f["kind"] for f in inp.factors] == ["weights", "winmax"]
