@@ -161,7 +161,7 @@ def index(
     1      北区   12.5     4         4          4
     """
     s = read_spec(spec)
-    inp = prepare(table, year=year, level=level, spec=s)
+    inp = prepare(table, year=year, level=level, spec=s, error=bool(uncertainty))
     from evalkit.stats.composite import build, sensitivity
 
     comp = build(inp.data, inp.meta, **inp.build)

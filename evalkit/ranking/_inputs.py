@@ -14,6 +14,8 @@ from evalkit.families import catalog
 TOP = "index"
 LEVELS = ("community", "street", "district")
 NEEDED = ("indicator", "level", "unit_id", "period", "value")
+USED = (*NEEDED, "unit_name", "district", "category", "se", "ci_low", "ci_high", "n", "numerator", "denominator",
+        "suppressed")
 
 
 @dataclass
@@ -56,39 +58,49 @@ def _rows(table: pd.DataFrame, year: int, level: str) -> pd.DataFrame:
         if c not in table.columns:
             raise MissingColumnError(f"指标表中没有列 `{c}`。", f"The indicator table has no column `{c}`.",
                                      table="indicators", column=c)
+    at_level = (table["level"] == level).fillna(False).to_numpy(dtype=bool)
     period = table["period"].astype("string")
-    window = period.str.fullmatch(rf"\d{{4}}-{int(year)}").fillna(False)
-    keep = (table["level"].astype("string") == level).fillna(False) & ((period == str(int(year))).fillna(False) | window)
-    t = table.loc[keep.to_numpy()].copy()
-    cat = t["category"].astype("string").fillna("") if "category" in t.columns else pd.Series("", index=t.index)
-    t["icode"] = np.where(cat == "", t["indicator"].astype(str), t["indicator"].astype(str) + ":" + cat.astype(str))
+    window = (period.str.len() == 9) & period.str.endswith(f"-{int(year)}") & period.str[:4].str.isdigit()
+    in_year = ((period == str(int(year))) | window).fillna(False).to_numpy(dtype=bool)
+    cols = [c for c in table.columns if c in USED]
+    t = table.loc[at_level & in_year, cols].copy()  # one take, of the columns used
+    ind = t["indicator"].astype(str)
+    if "category" in t.columns:
+        cat = t["category"].astype("string").fillna("")
+        t["icode"] = ind.where((cat == "").to_numpy(), ind + ":" + cat.astype(str))
+    else:
+        t["icode"] = ind
     t["value"] = pd.to_numeric(t["value"], errors="coerce").astype("float64")
     if "suppressed" in t.columns:
         t.loc[t["suppressed"].fillna(False).astype(bool).to_numpy(), "value"] = np.nan
     return t
 
 
-def _units(t: pd.DataFrame, table: pd.DataFrame, level: str) -> pd.DataFrame:
-    lv = table.loc[(table["level"].astype("string") == level).fillna(False).to_numpy()]
-    cols = [c for c in ("unit_id", "unit_name", "district") if c in lv.columns]
-    u = lv[cols].drop_duplicates("unit_id").reset_index(drop=True)
+def _units(t: pd.DataFrame) -> pd.DataFrame:
+    """The units of the level's rows of the year, in table order (with or without values)."""
+    cols = [c for c in ("unit_id", "unit_name", "district") if c in t.columns]
+    u = t[cols].drop_duplicates("unit_id").reset_index(drop=True)
     for c in ("unit_name", "district"):
         if c not in u.columns:
             u[c] = u["unit_id"]
     return u
 
 
-def prepare(table: pd.DataFrame, *, year: int, level: str, spec: dict) -> IndexInputs:
-    """Select, orient and pivot the indicators of ``level`` and ``year`` (see :func:`evalkit.ranking.index`)."""
+def prepare(table: pd.DataFrame, *, year: int, level: str, spec: dict, error: bool = True) -> IndexInputs:
+    """Select, orient and pivot the indicators of ``level`` and ``year`` (see :func:`evalkit.ranking.index`).
+
+    ``error=False`` skips the data-error rows (a nominal index does not need them).
+    """
     if level not in LEVELS:
         raise ParameterError(f"综合指数的层级须为 {list(LEVELS)} 之一，收到 {level!r}（全市只有一个单位，无从排名）。",
                              f"The index level must be one of {list(LEVELS)}, but {level!r} was passed (the city "
                              "is one unit: there is nothing to rank).")
     cat = {e["id"]: e for e in catalog.entries()}  # every family module present, new ones too
     t = _rows(table, year, level)
-    units = _units(t, table, level)
+    units = _units(t)
     if not len(units):
-        raise DataError(f"指标表中没有 {level} 层级的行。", f"The indicator table has no rows at level {level}.",
+        raise DataError(f"指标表中没有 {level} 层级 {year} 年的行。",
+                        f"The indicator table has no rows at level {level} for {year}.",
                         table="indicators", column="level")
     dup = t.duplicated(["icode", "unit_id"])
     if dup.any():
@@ -96,8 +108,8 @@ def prepare(table: pd.DataFrame, *, year: int, level: str, spec: dict) -> IndexI
         raise DataError(f"指标表中 {r['icode']} 在单位 {r['unit_id']} 有不止一行（{year} 年）。",
                         f"The indicator table has more than one row of {r['icode']} for unit {r['unit_id']} "
                         f"in {year}.", table="indicators")
-    present = set(t["icode"])
-    has_value = set(t.loc[t["value"].notna(), "icode"])
+    present = set(pd.unique(t["icode"]))
+    has_value = set(pd.unique(t.loc[t["value"].notna(), "icode"]))
     left_out: dict[str, str] = {}
     directions, bands = {}, {}
     explicit = spec["indicators"] is not None
@@ -105,7 +117,7 @@ def prepare(table: pd.DataFrame, *, year: int, level: str, spec: dict) -> IndexI
         wanted = spec["indicators"]
     else:  # catalog order (families in report order), then indicators the catalog does not know
         pos = {i: k for k, i in enumerate(cat)}
-        wanted = sorted((c for c in dict.fromkeys(t["icode"]) if ":" not in c), key=lambda c: pos.get(c, len(pos)))
+        wanted = sorted((c for c in pd.unique(t["icode"]) if ":" not in c), key=lambda c: pos.get(c, len(pos)))
     chosen = []
     for code in wanted:
         base = code.split(":", 1)[0]
@@ -153,8 +165,8 @@ def prepare(table: pd.DataFrame, *, year: int, level: str, spec: dict) -> IndexI
              "min_coverage": m["min_coverage"], "bands": bands or None}
     if m.get("impute_group"):
         build["impute_group"] = m["impute_group"]
-    error = _data_error(t, chosen, cat) if spec["uncertainty"]["data"] else None
-    return IndexInputs(data=data, meta=meta, build=build, data_error=error, factors=spec["uncertainty"]["factors"],
+    err = _data_error(t, chosen, cat) if error and spec["uncertainty"]["data"] else None
+    return IndexInputs(data=data, meta=meta, build=build, data_error=err, factors=spec["uncertainty"]["factors"],
                        units=units, groups=groups, left_out=left_out)
 
 
@@ -210,7 +222,8 @@ def _meta(chosen, groups, directions, weights) -> pd.DataFrame:
 def _data_error(t: pd.DataFrame, chosen: list, cat: dict) -> pd.DataFrame:
     """``data_error`` rows: each value's se/interval and its distribution from the catalog's interval method."""
     rows = t.loc[t["icode"].isin(chosen) & t["value"].notna()].copy()
-    dist = rows["indicator"].map(lambda i: _dist(cat.get(i, {}).get("interval")))
+    dist = rows["indicator"].astype(str).map({i: _dist(cat.get(i, {}).get("interval"))
+                                              for i in pd.unique(rows["indicator"])})
     rows = rows.loc[dist.notna().to_numpy()]
     dist = dist.loc[rows.index]
 
