@@ -210,10 +210,8 @@ def test_each_replicate_equals_a_build_with_its_choices(asem_coin):
         seen.add(key)
         m, p = labels[r["normalise"]]
         am, ap = aggs[r["aggregate"]]
-        from evalkit.stats.composite._build import aggregate_options
-
         ref = rebuild(asem_coin, winmax=int(r["winmax"]), normalise=m, normalise_params=p,
-                      aggregate=aggregate_options(am, ap, [2, 3, 4]),
+                      aggregate=am, aggregate_params=ap,
                       impute=None if r["impute"] == "None" else r["impute"],
                       **({"weights": {r["exclude"]: 0}} if r["exclude"] != "none" else {}))
         want = ref.stages["Aggregated"].reindex(sa.units)[sa.aggregates].to_numpy()

@@ -440,8 +440,34 @@ def _meta_used(tree: Tree) -> pd.DataFrame:
 
 
 def rebuild(comp: Composite, **changes) -> Composite:
-    """The same index with some :class:`Options` changed (``winmax=3``, ``normalise="zscore"``),
-    or new node weights (``weights={iCode: w}``: COINr's weight sets, e.g. 0 to remove a pillar)."""
+    """The same index rebuilt with some of :func:`build`'s options changed, or other weights.
+
+    Parameters
+    ----------
+    comp : Composite
+        A built index.
+    **changes
+        Any of ``build``'s options (``winmax=3``, ``normalise="zscore"``,
+        ``aggregate="gmean"``, ...), and ``weights={iCode: w}`` to replace node
+        weights (0 removes a node, as COINr's ``remove_elements``).
+
+    Returns
+    -------
+    Composite
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> data = pd.DataFrame({"uCode": ["a", "b", "c"], "x1": [1.0, 2.0, 4.0], "x2": [30.0, 10.0, 20.0]})
+    >>> meta = pd.DataFrame({"iCode": ["x1", "x2", "Index"], "Level": [1, 1, 2],
+    ...                      "Parent": ["Index", "Index", None], "Direction": [1, -1, 1],
+    ...                      "Weight": [1, 1, 1], "Type": ["Indicator", "Indicator", "Aggregate"]})
+    >>> comp = build(data, meta)
+    >>> rebuild(comp, weights={"x2": 0}).ranks["Index"].tolist()
+    [3, 2, 1]
+    >>> rebuild(comp, aggregate="median").stages["Aggregated"]["Index"].round(1).tolist()
+    [0.0, 66.7, 75.0]
+    """
     weights = changes.pop("weights", None)
     inputs = replace(comp.inputs, agg_tree=None, keep=None)
     if weights:
@@ -452,5 +478,18 @@ def rebuild(comp: Composite, **changes) -> Composite:
                 check_choice("weights", code, tree.codes)
             w[tree.codes.index(code)] = float(v)
         inputs = replace(inputs, tree=replace(tree, weight=w), agg_tree=None, keep=None)
+    if "aggregate" in changes or "aggregate_params" in changes:
+        agg = changes.pop("aggregate", None)
+        params = changes.pop("aggregate_params", None)
+        if isinstance(agg, tuple):  # already ((method, params), ...) per level
+            changes["aggregate"] = agg
+        else:
+            levels = list(range(2, inputs.tree.max_level + 1))
+            current = {k: m for k, (m, _) in zip(levels, comp.options.aggregate)}
+            changes["aggregate"] = aggregate_options(current if agg is None else agg, params, levels)
+    if "normalise" in changes:
+        check_choice("normalise", changes["normalise"], _normalise.METHODS)
+    if "normalise_params" in changes:
+        changes["normalise_params"] = dict(changes["normalise_params"] or {})
     opts = replace(comp.options, **changes)
     return _assemble(comp.raw, inputs, opts)
