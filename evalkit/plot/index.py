@@ -136,8 +136,8 @@ def score_drivers(contrib: pd.DataFrame, *, unit_id: str, lang: str = "zh", ax=N
     Each bar is the indicator's contribution (its normalised value times its
     effective weight for the unit); the grey bar behind it is what the
     indicator would add at the best normalised value of any unit, so the
-    gap between the two shows where the unit falls behind.  Bars are coloured by group; the bars add up to the score with
-    arithmetic means.
+    gap between the two shows where the unit falls behind.  Bars are coloured
+    by group; with arithmetic means they add up to the score.
 
     Examples
     --------
@@ -145,8 +145,8 @@ def score_drivers(contrib: pd.DataFrame, *, unit_id: str, lang: str = "zh", ax=N
     ...                   "volunteer_active_rate"], "group": ["satisfaction", "volunteers"],
     ...                   "normalised": [80.0, 40.0], "weight": [0.5, 0.5], "contribution": [40.0, 20.0]})
     >>> ax = score_drivers(c, unit_id="a")
-    >>> len(ax.patches)
-    4
+    >>> [t.get_text() for t in ax.get_yticklabels()]
+    ['志愿者活跃率', '居民满意度指数']
     """
     from evalkit.exceptions import ParameterError
     from evalkit.labels import name
