@@ -15,7 +15,9 @@ from hypothesis import strategies as st
 from evalkit.stats.composite import build, contributions
 
 RTOL = 1e-9
-SETTINGS = settings(max_examples=40, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+# derandomize: the same examples on every run (a CI failure can be rerun); database=None: no .hypothesis folder
+SETTINGS = settings(max_examples=40, deadline=None, database=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
 
 
 @st.composite
@@ -142,4 +144,6 @@ def test_a_unit_with_every_indicator_missing_gets_na(idx, method):
     agg = comp.stages["Aggregated"]
     assert agg.loc[last].isna().all()
     assert comp.ranks.loc[last].isna().all()
-    assert agg.drop(index=last)["Index"].notna().all()
+    # every other unit with at least one indicator has a score
+    has_any = data.set_index("uCode")[cols].notna().any(axis=1)
+    assert agg.loc[has_any[has_any].index, "Index"].notna().all()

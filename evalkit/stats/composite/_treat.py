@@ -27,14 +27,17 @@ def moments(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     NaN where a row has fewer than 3 (skewness) or 4 (kurtosis) values, or no spread.
     """
     present = ~np.isnan(c)
-    n = present.sum(axis=1).astype(float)
+    complete = bool(present.all())
+    n = np.full(c.shape[0], float(c.shape[1])) if complete else present.sum(axis=1).astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        mean = np.where(present, c, 0.0).sum(axis=1) / n
-        d = np.where(present, c - mean[:, None], 0.0)
+        mean = (c.sum(axis=1) if complete else np.where(present, c, 0.0).sum(axis=1)) / n
+        d = c - mean[:, None]
+        if not complete:
+            d[~present] = 0.0
         d2 = d * d
         m2 = d2.sum(axis=1)
-        m3 = (d2 * d).sum(axis=1)
-        m4 = (d2 * d2).sum(axis=1)
+        m3 = np.einsum("ij,ij->i", d2, d)
+        m4 = np.einsum("ij,ij->i", d2, d2)
         sk = np.sqrt(n) * m3 / m2 ** 1.5
         sk = sk * np.sqrt(n * (n - 1)) / (n - 2)
         r = n * m4 / m2 ** 2
@@ -63,13 +66,10 @@ def _step(w: np.ndarray, high: np.ndarray) -> np.ndarray:
     Returns the mask of the points moved.  The new value is the next distinct one
     (R's ``max(x[-imax])``; ``-Inf``/``Inf`` when nothing else is left, as in R).
     """
-    with np.errstate(invalid="ignore"):
-        flip = np.where(high[:, None], w, -w)
-        ext = np.nanmax(flip, axis=1)
-        moved = flip == ext[:, None]
-        rest = np.where(moved, np.nan, flip)
-        has = (~np.isnan(rest)).any(axis=1)
-        nxt = np.where(has, np.nanmax(np.where(np.isnan(rest), -np.inf, rest), axis=1), -np.inf)
+    flip = w if high.all() else np.where(high[:, None], w, -w)
+    ext = np.fmax.reduce(flip, axis=1)  # NaN ignored, as R's max(na.rm = TRUE)
+    moved = flip == ext[:, None]
+    nxt = np.fmax.reduce(np.where(moved, -np.inf, flip), axis=1)  # -Inf when nothing else is left
     new = np.where(high, nxt, -nxt)
     w[moved] = np.broadcast_to(new[:, None], w.shape)[moved]
     return moved
@@ -98,30 +98,29 @@ def treat_columns(c: np.ndarray, winmax: int | None, skew_thresh: float = SKEW_T
     if len(fail):
         w = c[fail].copy()
         sk, kt = sk0[fail].copy(), kt0[fail].copy()
-        imax = np.zeros(w.shape, dtype=bool)
-        imin = np.zeros(w.shape, dtype=bool)
         nwin = np.zeros(len(fail), dtype=np.int64)
         state = np.zeros(len(fail), dtype=np.int64)
         limit = np.inf if winmax is None else winmax
-        active = nwin < limit
-        while active.any():
-            a = np.flatnonzero(active)
-            bad = np.isnan(sk[a])  # R: if (NA >= 0) is an error -> the column stays untreated
-            state[a[bad]] = -1
-            a = a[~bad]
-            if not len(a):
-                break
-            high = sk[a] >= 0
-            wa = w[a]
+        # the rows still being winsorised, compacted: every step works on whole arrays
+        act = np.flatnonzero(nwin < limit)
+        wa, ska = w[act], sk[act]
+        imax = np.zeros(wa.shape, dtype=bool)
+        imin = np.zeros(wa.shape, dtype=bool)
+        while len(act):
+            bad = np.isnan(ska)  # R: if (NA >= 0) is an error -> the column stays untreated
+            high = ska >= 0
             moved = _step(wa, high)
-            w[a] = wa
-            imax[a[high]] = moved[high]
-            imin[a[~high]] = moved[~high]
-            nwin[a] = imax[a].sum(axis=1) + imin[a].sum(axis=1)
-            sk[a], kt[a] = moments(w[a])
-            state[a] = check(sk[a], kt[a], skew_thresh, kurt_thresh)
-            active[:] = False
-            active[a] = (state[a] == 0) & (nwin[a] < limit)
+            np.copyto(imax, moved, where=high[:, None])  # R keeps the last imax and imin sets
+            np.copyto(imin, moved, where=~high[:, None])
+            n_a = imax.sum(axis=1) + imin.sum(axis=1)
+            ska, kta = moments(wa)
+            st = np.where(bad, -1, check(ska, kta, skew_thresh, kurt_thresh))
+            go = (st == 0) & (n_a < limit)
+            done = ~go
+            rows = act[done]
+            w[rows], sk[rows], kt[rows], nwin[rows], state[rows] = wa[done], ska[done], kta[done], n_a[done], st[done]
+            if done.any():
+                act, wa, ska, imax, imin = act[go], wa[go], ska[go], imax[go], imin[go]
         ok = state == 1
         rows = fail[ok]
         out[rows] = w[ok]
