@@ -63,7 +63,8 @@ def read_factors(specs, comp: Composite) -> list[Factor]:
     * ``winmax``: ``range`` ``[low, high]``, every whole number between them equally likely;
     * ``exclude``: ``choices``, indicators that may be left out (the alternatives are
       none of them, or one of them);
-    * ``impute``: optional ``choices`` (methods or None), default the build's method and None.
+    * ``impute``: optional ``choices`` (methods or None), default on/off: the build's method
+      (``"mean"`` when it imputed nothing) or None.
 
     ``name`` overrides the default name (the kind; ``weights_L<level>`` for weights).
     """
@@ -114,7 +115,8 @@ def read_factors(specs, comp: Composite) -> list[Factor]:
                 check_choice("exclude", c, tree.indicators)
             f = Factor(spec.get("name", kind), kind, (None, *codes), ("none", *codes))
         else:  # impute
-            alts = spec.get("choices", [comp.options.impute, None])
+            # on/off: the build's imputation (the mean when it imputed nothing) or none
+            alts = spec.get("choices", [comp.options.impute or "mean", None])
             for c in alts:
                 if c is not None:
                     check_choice("impute", c, IMPUTE)
