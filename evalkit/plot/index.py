@@ -86,6 +86,12 @@ def rank_intervals(data: pd.DataFrame, *, category: str | None = None, highlight
     if category is not None:
         rows = rows[rows["category"] == category]
     rows = rows.dropna(subset=["rank"]).sort_values("rank", kind="mergesort")
+    if not len(rows):
+        from evalkit.exceptions import ParameterError
+
+        what = "index" if category is None else f"index_family / {category}"
+        raise ParameterError(f"没有可画的排名（{what}）：请用 evalkit.index 的结果。",
+                             f"There are no ranks to draw ({what}): pass the output of evalkit.index.")
     if max_units:
         rows = rows.head(max_units)
     n = len(rows)

@@ -76,6 +76,8 @@ def test_rank_interval_figure(sample_table):
     assert "排名区间" in ax.get_title(loc="left")
     ax = rank_intervals(out, category="satisfaction", lang="en")
     assert "Satisfaction" in ax.get_title(loc="left") and "interval" in ax.get_title(loc="left")
+    with pytest.raises(Exception, match="no ranks to draw"):
+        rank_intervals(out, category="nope")
 
 
 def test_score_drivers_figure(sample_table):
