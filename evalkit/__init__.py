@@ -11,12 +11,13 @@ Public API (imported lazily, so ``import evalkit`` and the CLI stay fast)::
     evalkit.catalog()                               # -> DataFrame of indicators
     evalkit.compare(ds, outcome="dispute_rate", start=2020, end=2024)  # -> PilotResult
     evalkit.compare_panel(panel, outcome=..., unit=..., time=..., first_treated=...)
+    evalkit.index(table, year=2024, level="street", uncertainty=500)   # composite index, rank intervals
     evalkit.synth("out/", scale="demo", seed=1)
     evalkit.stats, evalkit.plot, evalkit.report     # submodules
 
 Module names differ from the functions on purpose (``evalkit.families``
 holds ``indicators``, ``evalkit.pilot`` holds ``compare``,
-``evalkit.synthetic`` holds ``synth``) so that importing a submodule never
+``evalkit.synthetic`` holds ``synth``, ``evalkit.ranking`` holds ``index``) so that importing a submodule never
 shadows a function of the same name.
 """
 
@@ -33,13 +34,15 @@ _LAZY = {
     "catalog": "evalkit.families.catalog",
     "compare": "evalkit.pilot",
     "compare_panel": "evalkit.pilot",
+    "index": "evalkit.ranking",
     "synth": "evalkit.synthetic",
     "EvalkitError": "evalkit.exceptions",
 }
 #: Submodules of the public API (``evalkit.stats.svymean``, ``evalkit.plot.unit_bars`` ...).
 _PUBLIC_MODULES = ("exceptions", "plot", "report", "stats")
 #: Every submodule reachable as an attribute (the internal layers too, for contributors).
-_SUBMODULES = {*_PUBLIC_MODULES, "io", "contract", "families", "pilot", "synthetic", "labels", "vocabulary"}
+_SUBMODULES = {*_PUBLIC_MODULES, "io", "contract", "families", "pilot", "synthetic", "labels", "vocabulary",
+               "ranking"}
 
 __all__ = sorted(_LAZY) + list(_PUBLIC_MODULES) + ["__version__"]
 
@@ -53,7 +56,7 @@ def __dir__() -> list[str]:
     --------
     >>> import evalkit, evalkit.families
     >>> dir(evalkit)
-    ['Dataset', 'EvalkitError', '__version__', 'catalog', 'compare', 'compare_panel', 'exceptions', 'indicators',
-     'load', 'plot', 'report', 'stats', 'synth']
+    ['Dataset', 'EvalkitError', '__version__', 'catalog', 'compare', 'compare_panel', 'exceptions', 'index',
+     'indicators', 'load', 'plot', 'report', 'stats', 'synth']
     """
     return sorted(__all__)

@@ -12,13 +12,13 @@ from __future__ import annotations
 import argparse
 import sys
 
-from evalkit.cli import catalog, compare, indicators, reports, synth, validate
+from evalkit.cli import catalog, compare, index, indicators, reports, synth, validate
 from evalkit.cli._common import Formatter
 
 DESCRIPTION = "evalkit — 社区治理评估 / community governance evaluation"
 
 #: The command modules, in the order ``evalkit --help`` lists them.
-_MODULES = (synth, validate, indicators, catalog, compare, reports)
+_MODULES = (synth, validate, indicators, catalog, compare, index, reports)
 
 
 def _parser() -> argparse.ArgumentParser:

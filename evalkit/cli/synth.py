@@ -19,11 +19,14 @@ def add_parser(sub) -> None:
     s.add_argument("--seed", type=int, default=20241, help="随机种子 / random seed (default 20241)")
     s.add_argument("--format", dest="fmt", choices=["csv", "parquet"], default=None,
                    help="文件格式 / file format (default: csv for demo, parquet otherwise)")
+    s.add_argument("--extremes", action="store_true",
+                   help="植入一个最好和一个最差的社区（truth.json 中 planted_best/planted_worst）/ plant a best "
+                        "and a worst community (planted_best/planted_worst in truth.json)")
 
 
 def run(args) -> int:
     from evalkit.synthetic import synth
 
-    path = synth(args.out, scale=args.scale, seed=args.seed, fmt=args.fmt)
+    path = synth(args.out, scale=args.scale, seed=args.seed, fmt=args.fmt, extremes=args.extremes)
     print(f"已写出 wrote {path}")
     return 0

@@ -2,7 +2,8 @@
 
 Lazy: ``import evalkit.plot`` costs nothing until a figure function is used
 (matplotlib is imported then).  ``event_study`` lives in
-:mod:`evalkit.plot.event` (pilot comparison).
+:mod:`evalkit.plot.event` (pilot comparison); ``rank_intervals`` and ``score_drivers`` in
+:mod:`evalkit.plot.index` (composite index).
 
 Every figure function takes the long table first and returns the Axes; a
 selection that matches nothing is a ParameterError naming it, never an empty
@@ -34,6 +35,8 @@ _LAZY = {
     "rows_for": "evalkit.plot.figures",
     "example_table": "evalkit.plot.figures",
     "event_study": "evalkit.plot.event",
+    "rank_intervals": "evalkit.plot.index",
+    "score_drivers": "evalkit.plot.index",
     "setup_fonts": ("evalkit.plot.fonts", "setup"),
 }
 

@@ -1,4 +1,4 @@
-"""Statistics of evalkit: survey estimation, reliability, survival, trends, DiD.
+"""Statistics of evalkit: survey estimation, reliability, survival, trends, DiD, composite indices.
 
 Submodules are imported lazily on first attribute access, so
 ``import evalkit.stats`` stays cheap and ``from evalkit.stats import survey``
@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import importlib
 
-_SUBMODULES = frozenset({"survey", "reliability", "survival", "trend", "did"})
+_SUBMODULES = frozenset({"survey", "reliability", "survival", "trend", "did", "composite"})
 
 __all__ = sorted(_SUBMODULES)
 

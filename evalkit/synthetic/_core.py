@@ -20,12 +20,13 @@ from evalkit.synthetic._params import (
     VOL_ACTIVE_BETA, VOL_ACTIVE_BETA_PARTY, VOL_EXTRA_RECORDS, VOL_PARTY_P, YEARS, _C1, _D1,
     _D2, _SUFFIX,
 )
+from evalkit.synthetic._extremes import PlantedWriter
 from evalkit.synthetic._records import _cadres, _disputes, _survey, _volunteers
 from evalkit.synthetic._writer import _cat, _ids, _take, _Writer
 
 
 def synth(out, *, scale: str = "demo", seed: int = 20241, fmt: str | None = None,
-          _n_communities: int | None = None, _n_districts: int | None = None) -> Path:
+          _n_communities: int | None = None, _n_districts: int | None = None, extremes: bool = False) -> Path:
     """Write a synthetic dataset with known planted effects.
 
     Parameters
@@ -42,6 +43,8 @@ def synth(out, *, scale: str = "demo", seed: int = 20241, fmt: str | None = None
         Random seed; the same seed gives byte-identical files.
     fmt : {"csv", "parquet"}, optional
         File format; default csv for demo, parquet otherwise.
+    extremes : bool
+        Plant a best and a worst community (evalkit.synthetic._extremes); truth.json names them.
 
     Returns
     -------
@@ -77,7 +80,7 @@ def synth(out, *, scale: str = "demo", seed: int = 20241, fmt: str | None = None
     tmp = Path(tempfile.mkdtemp(prefix=out.name + ".tmp-", dir=out.parent))
     try:
         _generate(tmp, scale=scale, seed=int(seed), fmt=fmt,
-                  n_communities=_n_communities, n_districts=_n_districts)
+                  n_communities=_n_communities, n_districts=_n_districts, extremes=extremes)
         _replace(tmp, out)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -145,7 +148,7 @@ def _year_factor() -> np.ndarray:
 
 
 def _generate(folder: Path, *, scale: str, seed: int, fmt: str,
-              n_communities: int | None, n_districts: int | None) -> None:
+              n_communities: int | None, n_districts: int | None, extremes: bool = False) -> None:
     p = dict(SCALES[scale])
     n_c = int(n_communities or p["communities"])
     n_d = int(n_districts or min(p["districts"], max(1, n_c // 6)))
@@ -159,6 +162,8 @@ def _generate(folder: Path, *, scale: str, seed: int, fmt: str,
         f"示例{'甲乙丙丁戊己庚辛壬癸'[(d // 10) % 10]}{'' if d < 100 else '二'}市" for d in range(n_d)]
 
     w = _Writer(folder, fmt)
+    if extremes:
+        w = PlantedWriter(w)
     counters = dict(case=0, vol=0, rec=0, person=0)
     pilots = []  # (cohort, base_rate)
     base_all, never_base = [], []
@@ -188,9 +193,9 @@ def _generate(folder: Path, *, scale: str, seed: int, fmt: str,
         "generator": f"evalkit.synthetic {_version()}",
     }
     _write_json(folder / "dataset.json", meta)
-    _write_json(folder / "truth.json", _truth(scale, seed, n_c, n_d, p, pilots,
-                                              np.concatenate(base_all), np.concatenate(never_base),
-                                              sat_never))
+    _write_json(folder / "truth.json", {**_truth(scale, seed, n_c, n_d, p, pilots,
+                                                 np.concatenate(base_all), np.concatenate(never_base),
+                                                 sat_never), **(w.truth() if extremes else {})})
 
 
 def _version() -> str:
