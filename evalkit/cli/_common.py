@@ -16,3 +16,18 @@ def add_multi(parser: argparse.ArgumentParser, *flags: str, **kwargs) -> argpars
     (argparse's ``extend`` action with ``nargs="+"``).
     """
     return parser.add_argument(*flags, action="extend", nargs="+", **kwargs)
+
+
+def wrote(path, rows: int | None = None) -> None:
+    """Say that ``path`` was written: one line in Chinese, one in English.
+
+    Examples
+    --------
+    >>> wrote("out/t.csv", 12)
+    已写出 out/t.csv（12 行）
+    Wrote out/t.csv (12 rows).
+    """
+    if rows is None:
+        print(f"已写出 {path}\nWrote {path}.")
+    else:
+        print(f"已写出 {path}（{rows} 行）\nWrote {path} ({rows} rows).")

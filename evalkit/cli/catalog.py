@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evalkit.cli._common import Formatter
+from evalkit.cli._common import Formatter, wrote
 
 NAME = "catalog"
 
@@ -22,7 +22,7 @@ def run(args) -> int:
         from evalkit.families.output import write_catalog
 
         path = write_catalog(args.out)
-        print(f"已写出指标目录 {path} / wrote the catalog to {path}")
+        wrote(path)
     else:
         from evalkit.families.catalog import catalog_text
 

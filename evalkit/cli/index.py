@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evalkit.cli._common import Formatter
+from evalkit.cli._common import Formatter, wrote
 
 NAME = "index"
 
@@ -86,8 +86,8 @@ def run(args) -> int:
     if args.out:
         from evalkit.families.output import write_table
 
-        write_table(out, args.out)
-        print(f"已写出 wrote {args.out} ({len(out)} 行 rows)")
+        write_table(out, args.out, sheet="综合指数")
+        wrote(args.out, len(out))
     else:
         print(ranking_text(out, lang=args.lang))
     return 0

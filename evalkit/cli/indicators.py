@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 
-from evalkit.cli._common import Formatter, add_multi
+from evalkit.cli._common import Formatter, add_multi, wrote
 
 NAME = "indicators"
 
@@ -73,7 +73,7 @@ def run(args) -> int:
     )
     if args.out:
         write_table(table, args.out)
-        print(f"已写出 {args.out}（{len(table)} 行）\nwrote {args.out} ({len(table)} rows)")
+        wrote(args.out, len(table))
     else:
         print(summary_text(table, lang=args.lang))
     return 0

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from evalkit.cli._common import Formatter
+from evalkit.cli._common import Formatter, wrote
 
 NAME = "synth"
 
@@ -28,5 +28,5 @@ def run(args) -> int:
     from evalkit.synthetic import synth
 
     path = synth(args.out, scale=args.scale, seed=args.seed, fmt=args.fmt, extremes=args.extremes)
-    print(f"已写出 wrote {path}")
+    wrote(path)
     return 0

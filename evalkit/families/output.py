@@ -21,6 +21,9 @@ HEADERS_ZH = {
     "se": "标准误", "ci_low": "95%置信下限", "ci_high": "95%置信上限", "deff": "设计效应",
     "n": "样本量", "numerator": "分子", "denominator": "分母", "p_value": "p值",
     "suppressed": "样本不足未公布", "note": "备注",
+    # the composite index's rows (evalkit.index)
+    "rank": "名次", "rank_in_parent": "上级内名次", "rank_low": "名次区间下限", "rank_high": "名次区间上限",
+    "coverage": "指标覆盖率",
 }
 CATALOG_HEADERS_ZH = {
     "id": "指标编号", "family": "指标族", "name_zh": "名称", "name_en": "英文名称",

@@ -41,7 +41,7 @@ def test_cli_writes_the_table(tmp_path, capsys, suffix):
     path = tmp_path / f"idx{suffix}"
     rc = main(["index", str(SAMPLE), "--year", "2024", "--level", "street", "--uncertainty", "20", "--jobs", "1",
                "--out", str(path)])
-    assert rc == 0 and path.exists() and "wrote" in capsys.readouterr().out
+    assert rc == 0 and path.exists() and "Wrote" in capsys.readouterr().out
     if suffix == ".csv":
         got = pd.read_csv(path, encoding="utf-8-sig")
         assert {"rank", "rank_low", "rank_high", "coverage"} <= set(got.columns)
