@@ -82,17 +82,22 @@ def _plan(ds, families, indicators, strict_tables: bool, window: bool = False):
     wanted = frozenset(ids) if ids is not None else None
     run, notes = [], []
     if window:
-        asked = [e["id"] for f in fams for e in mods[f].CATALOG if wanted is None or e["id"] in wanted]
-        out = {i for f in fams for i in window_exclusions(mods[f])}
-        left = [i for i in asked if i in out]
-        wanted = frozenset(i for i in asked if i not in out)
+        left = []  # families left out whole (by name), else indicator ids
+        keep = set()
+        for f in fams:
+            asked = [e["id"] for e in mods[f].CATALOG if wanted is None or e["id"] in wanted]
+            out = window_exclusions(mods[f])
+            keep.update(i for i in asked if i not in out)
+            gone = [i for i in asked if i in out]
+            left += ([f"{f} (all)"] if gone and len(gone) == len(asked) and len(asked) > 1 else gone)
+        wanted = frozenset(keep)
         fams = tuple(f for f in fams if any(e["id"] in wanted for e in mods[f].CATALOG))
         if left:
             notes.append((f"以下指标不能用于自定义期间（趋势、同比变化、留存、干部届次、社区年度数据、调查轮次均按年计算），"
-                          f"已略去：{'、'.join(left)}。",
+                          f"已略去：{'、'.join(x.replace(' (all)', ' 指标族') for x in left)}。",
                           f"These indicators cannot use a window (trends, year-on-year changes, retention, "
                           f"cadre terms, yearly community facts and survey waves are yearly) and are left "
-                          f"out: {', '.join(left)}."))
+                          f"out: {', '.join(x.replace(' (all)', ' family') for x in left)}."))
     for f in fams:
         mod = mods[f]
         missing = [t for t in mod.TABLES if not ds.has(t)]
