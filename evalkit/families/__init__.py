@@ -32,12 +32,11 @@ def _parse_as_of(as_of):
 
     from evalkit.exceptions import ParameterError
 
+    from evalkit.families._period import to_date
+
     if as_of is None:
         return None
-    try:
-        ts = pd.Timestamp(as_of)
-    except (ValueError, TypeError):
-        ts = pd.NaT
+    ts = to_date(as_of)
     if pd.isna(ts):
         raise ParameterError(
             f"参数 `as_of` 必须是日期（YYYY-MM-DD），但传入的是 {as_of!r}。",
@@ -278,7 +277,7 @@ def indicators(ds, *, year: int | None = None, period=None, level: str | Sequenc
         for ind, tables in getattr(mod, "NEEDS", {}).items():
             missing = [t for t in tables if not ds.has(t)]
             if missing and ctx.wants(ind):
-                if wanted is not None and ind in wanted:
+                if ind in (_as_tuple(indicators) or ()):  # asked for by id: an error naming the table
                     ds[missing[0]]
                 zh = f"数据集中没有表 {', '.join(missing)}，已略去指标 {ind}。"
                 en = f"The dataset has no table {', '.join(missing)}: indicator {ind} is left out."

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-__all__ = ["Period", "parse_period", "window_exclusions"]
+__all__ = ["Period", "parse_period", "to_date", "window_exclusions"]
 
 
 @dataclass(frozen=True)
@@ -108,19 +108,42 @@ class Period:
         return pd.period_range(lo_m, hi_m, freq="M")
 
 
-def _date(value, name: str) -> pd.Timestamp:
-    from evalkit.exceptions import ParameterError
+_DATE_TEXT = r"\d{4}(-\d{1,2}-\d{1,2}|/\d{1,2}/\d{1,2}|年\d{1,2}月\d{1,2}日)"
 
+
+def to_date(value) -> pd.Timestamp:
+    """A day from a date, a datetime or a text date (YYYY-MM-DD, YYYY/MM/DD, YYYY年M月D日);
+    NaT for anything else (``"June"`` is not a date, though pandas reads it as 1 June of year 1).
+
+    Examples
+    --------
+    >>> to_date("2017年4月1日"), to_date("June")
+    (Timestamp('2017-04-01 00:00:00'), NaT)
+    """
+    import re
+
+    if isinstance(value, str):
+        v = value.strip()
+        if not re.fullmatch(_DATE_TEXT, v):
+            return pd.NaT
+        value = re.sub(r"[年月/]", "-", v).rstrip("日")
     try:
         ts = pd.Timestamp(value)
     except (ValueError, TypeError):
-        ts = pd.NaT
+        return pd.NaT
+    return pd.NaT if pd.isna(ts) else ts.normalize().as_unit("s")
+
+
+def _date(value, name: str) -> pd.Timestamp:
+    from evalkit.exceptions import ParameterError
+
+    ts = to_date(value)
     if pd.isna(ts):
         raise ParameterError(
             f"期间的{name}必须是日期（YYYY-MM-DD），但传入的是 {value!r}。",
             f"The period's {'start' if name == '起始日期' else 'end'} must be a date (YYYY-MM-DD), "
             f"but {value!r} was passed.")
-    return ts.normalize().as_unit("s")
+    return ts
 
 
 def parse_period(period) -> Period:
