@@ -136,3 +136,21 @@ def test_cli_period_errors(demo_dir, args, msg):
     r = _cli(str(demo_dir), *args)
     assert r.returncode != 0 and msg in r.stderr and "Traceback" not in r.stderr
     assert np.all([s not in r.stderr for s in ("File \"",)])
+
+
+def test_a_window_is_the_same_on_direct_scans(tmp_path_factory):
+    """The window path reads the large ledgers through evalkit.families._aggregate, so a
+    Parquet dataset scanned in place gives the rows the loader gives."""
+    from evalkit import synthetic
+    from evalkit.io import load
+    from evalkit.io.direct import open_direct
+
+    path = synthetic.synth(tmp_path_factory.mktemp("win") / "pq", scale="demo", seed=7, fmt="parquet")
+    direct = open_direct(path, tables_needed())
+    assert direct is not None and {"requests", "visits"} <= set(direct.files)
+    kw = dict(period=("2023-03-01", "2023-08-31"), level=["community", "city"])
+    with pytest.warns(UserWarning):
+        a = indicators(direct, **kw)
+    with pytest.warns(UserWarning):
+        b = indicators(load(path), **kw)
+    pd.testing.assert_frame_equal(a, b)
