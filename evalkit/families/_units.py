@@ -142,6 +142,13 @@ def share_rows(ind: str, r: pd.DataFrame, k, n, ok: bool, note, *, interval: boo
     return undefined(cover(rows(ind, r, **cols), ok, note), ok, n)
 
 
-def sum_rows(ind: str, r: pd.DataFrame, total, n, ok: bool, note) -> pd.DataFrame:
-    """A sum (yuan, needs found): value = ``total``, n = the records it adds up."""
+def sum_rows(ind: str, r: pd.DataFrame, total, n, ok: bool, note, *, source=None) -> pd.DataFrame:
+    """A sum (yuan, needs found): value = ``total``, n = the records it adds up.
+
+    ``source = (ds, table, column)``: the column summed; when the table's source lacks it,
+    every row is empty with the note ``not recorded`` (an empty cell adds 0; a missing
+    column is not a sum of zeros).
+    """
+    if source is not None and not present(*source):
+        return all_blank(r, [ind], "not recorded")
     return cover(rows(ind, r, value=np.asarray(total, dtype="float64"), n=n), ok, note)

@@ -15,10 +15,8 @@ import pandas as pd
 
 from evalkit.contract import ISSUE_CATEGORIES, MEETING_TYPES
 from evalkit.families import _aggregate as agg
-from evalkit.families._coverage import Coverage, catalog_entry, grid, rollup, rows
-from evalkit.families._units import (
-    all_blank, count_rows, present, share_rows, skeleton, sum_rows, with_total,
-)
+from evalkit.families._coverage import Coverage, catalog_entry, grid, rollup
+from evalkit.families._units import all_blank, count_rows, share_rows, skeleton, sum_rows, with_total
 
 FAMILY = "deliberation"
 TABLES = ("deliberations", "communities")
@@ -162,10 +160,8 @@ def compute(ctx) -> pd.DataFrame:
                                   ok, note))
         if ctx.wants("deliberation_funds"):
             t = r.loc[r["category"].isna()]
-            if present(ds, "deliberations", "funds"):
-                out.append(sum_rows("deliberation_funds", t, t["funds"], t["items"], ok, note))
-            else:
-                out.append(all_blank(t, ["deliberation_funds"], "not recorded"))
+            out.append(sum_rows("deliberation_funds", t, t["funds"], t["items"], ok, note,
+                                source=(ds, "deliberations", "funds")))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 from evalkit.contract import VISIT_MODES
 from evalkit.families import _aggregate as agg
 from evalkit.families._coverage import Coverage, catalog_entry, cover, grid, ratio, rollup, rows, sizes, undefined
-from evalkit.families._units import all_blank, count_rows, distinct, present, sum_rows, with_total
+from evalkit.families._units import count_rows, distinct, sum_rows, with_total
 
 FAMILY = "visits"
 TABLES = ("visits", "communities")
@@ -79,10 +79,8 @@ def compute(ctx) -> pd.DataFrame:
             out.append(count_rows("visit_count", rc, rc["visits"], ok, note, interval=False))
         if ctx.wants("visit_needs_found"):
             t = rc.loc[rc["category"].isna()]
-            if present(ds, "visits", "needs_found"):
-                out.append(sum_rows("visit_needs_found", t, t["needs"], t["visits"], ok, note))
-            else:
-                out.append(all_blank(t, ["visit_needs_found"], "not recorded"))
+            out.append(sum_rows("visit_needs_found", t, t["needs"], t["visits"], ok, note,
+                                source=(ds, "visits", "needs_found")))
     if ctx.wants("visit_household_coverage"):
         out.append(_coverage(ctx, ok, end, note))
     return pd.concat(out, ignore_index=True) if out else pd.DataFrame()

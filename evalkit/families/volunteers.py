@@ -215,8 +215,8 @@ def _teams(ctx, ok, end, note):
     h = agg.table(ctx.ds, "volunteer_hours", ["volunteer_id", "served_on"])
     teams = agg.query(
         """
-        SELECT DISTINCT v.community_id, v.team FROM v JOIN h ON v.volunteer_id = h.volunteer_id
-        WHERE v.team IS NOT NULL AND h.served_on >= ? AND h.served_on <= ?
+        SELECT DISTINCT community_id, team FROM v
+        WHERE team IS NOT NULL AND volunteer_id IN (SELECT volunteer_id FROM h WHERE served_on >= ? AND served_on <= ?)
         """, [per.start.to_pydatetime(), end.to_pydatetime()], v=v, h=h,
     ).astype({"community_id": "str", "team": "str"})
     d = distinct(ctx, teams, "team", period=per.label)

@@ -20,7 +20,7 @@ from evalkit.synthetic._params import (
     NEEDS_RECORDED_P, OPEN_P, ORGS_PER_COMMUNITY, OTHER_FOUND_P, OUTCOME_P, PART_TIME_EXTRA,
     PILOT_CLOSE_FACTOR, PILOT_MEETING_RR, PROGRAMME_P, PROJECT_MEDIAN_YUAN, PROJECT_SIGMA,
     PROJECTS_PER_COMMUNITY, PUBLISHED_P, REPORTING_LINK_P, REPORTING_SHARE, REQUEST_RATES,
-    REQUEST_SIGMA, REQUEST_TYPE_P, RESOLUTION_P, RESPONSE_DAYS_P, RESPONSE_FLAG_P, SATISFACTION_P,
+    REQUEST_TYPE_P, RESOLUTION_P, RESPONSE_DAYS_P, RESPONSE_FLAG_P, SATISFACTION_P,
     SERVICE_AREA_P, SHARED_PROJECT_P, SWEEP_FOUND_P, TEAM_KINDS, TERMS, TRANSFER_P, UNITS_MEAN,
     UNITS_OTHER, UNITS_RECORDED_P, VISIT_MODE_P, VISIT_MONTH, VISIT_RATE, VISIT_REQUEST_P,
     VISITOR_P, YEARS, _C1,
@@ -233,9 +233,7 @@ def ontime_probability(factor: float) -> float:
     """Expected request_ontime_rate of a community-year: closed within the due days, with
     days to close ceil(CLOSE_MEDIAN_DAYS x factor x lognormal); hotline orders (due in 7
     days) are REQUEST_RATES["hotline"] of all requests, visit-channel ones included."""
-    from evalkit.synthetic._params import VISIT_RATE as vr
-
-    visit_rate = 1000 * vr * (1 - np.exp(-NEEDS_MEAN)) * NEEDS_RECORDED_P * VISIT_REQUEST_P
+    visit_rate = 1000 * VISIT_RATE * (1 - np.exp(-NEEDS_MEAN)) * NEEDS_RECORDED_P * VISIT_REQUEST_P
     w_hot = REQUEST_RATES["hotline"] / (sum(REQUEST_RATES.values()) + visit_rate)
     m = CLOSE_MEDIAN_DAYS * factor
 

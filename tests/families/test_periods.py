@@ -21,7 +21,7 @@ from evalkit.families import indicators, outcome_panel, tables_needed
 from evalkit.families._period import Period, parse_period
 from evalkit.families.catalog import family_modules
 
-from fam_helpers import one, small_dataset
+from fam_helpers import one
 
 ROOT = Path(__file__).resolve().parents[2]
 COLS = ["value", "se", "ci_low", "ci_high", "n", "numerator", "denominator", "note"]
