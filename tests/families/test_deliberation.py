@@ -192,3 +192,20 @@ def test_qiaokou_meetings_with_units_funds_and_categories():
     assert one(t, indicator="deliberation_funds")["value"] == pytest.approx(5_050_000)
     by_cat = t.loc[(t["indicator"] == "deliberation_implementation_rate") & t["category"].notna()]
     assert (by_cat["denominator"] > 0).sum() == 5
+
+
+def test_honghu_42_joint_meetings():
+    """Honghu (source case 003): 42 joint meetings of the compound's 小区综合管理联席会议 since
+    the Party branch was set up (27 July 2017), beside its monthly deliberation meetings."""
+    com = [dict(community_id="HH", community_name="红湖公园城", district="新都区", street="大丰街道",
+                households=2991, population=10108)]
+    days = pd.date_range("2017-08-01", "2018-10-10", periods=42)
+    items = [_item(f"J{i}", f"J{i}", "HH", d.date().isoformat(), "joint", 4, "property", "agreed")
+             for i, d in enumerate(days)]
+    items += [_item(f"D{m}", f"D{m}", "HH", f"2018-{m:02d}-10", "deliberation", None, "services", "agreed")
+              for m in range(1, 11)]
+    items += [_item("J0b", "J0", "HH", days[0].date().isoformat(), "joint", 4, "safety", "deferred")]  # 2nd item
+    t = indicators(make_dataset(communities=com, deliberations=items), period=("2017-07-27", "2018-10-15"),
+                   families=["deliberation"], indicators=["meeting_count"])
+    assert one(t, category="joint")["value"] == 42
+    assert one(t, category=None)["value"] == 52

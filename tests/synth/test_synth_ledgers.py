@@ -151,3 +151,14 @@ def test_part_time_members(ds, truth):
     # 2 + Poisson(1.06) per 大党委; the mean over a few dozen committees: within 3 standard errors
     se = np.sqrt(1.06 / r["denominator"])
     assert abs(r["value"] - truth["part_time_members_per_big_committee_mean"]) < 3 * se
+
+
+def test_compare_cli_takes_the_new_outcomes(demo_path):
+    import subprocess
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "evalkit", "compare", str(demo_path), "--outcome",
+                        "request_closure_rate", "--from", "2020", "--to", "2024", "--lang", "en"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert "request closure rate" in r.stdout.lower()
