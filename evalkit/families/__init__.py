@@ -226,11 +226,22 @@ def indicators(ds, *, year: int | None = None, period=None, level: str | Sequenc
 
     Examples
     --------
-    >>> import evalkit as ek
-    >>> ds = ek.load("data/sample")                                   # doctest: +SKIP
-    >>> ek.indicators(ds, year=2024, level="city")                    # doctest: +SKIP
-    >>> ek.indicators(ds, period=("2024-01-01", "2024-06-30"),        # doctest: +SKIP
-    ...               indicators=["volunteer_new_registrations"])
+    A community of 100 households whose visitors called twice at one household:
+
+    >>> import pandas as pd
+    >>> from evalkit.io.dataset import Dataset
+    >>> com = pd.DataFrame({"community_id": ["C1"], "community_name": ["一社区"], "district": ["东区"],
+    ...                     "street": ["和平街道"], "households": [100], "population": [300]})
+    >>> vis = pd.DataFrame({"visit_id": ["V1", "V2"], "community_id": ["C1", "C1"],
+    ...                     "visited_on": pd.to_datetime(["2024-03-01", "2024-05-01"]),
+    ...                     "household_id": ["H1", "H1"], "mode": ["in_home", "doorstep"],
+    ...                     "needs_found": [1, 0]})
+    >>> ds = Dataset(path=".", tables={"communities": com, "visits": vis})
+    >>> t = indicators(ds, period=("2024-01-01", "2024-06-30"), families=["visits"],
+    ...                indicators=["visit_count", "visit_household_coverage"])
+    >>> t.loc[t["category"].isna(), ["indicator", "period", "value"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'indicator': 'visit_count', 'period': '2024-01-01..2024-06-30', 'value': 2.0},
+     {'indicator': 'visit_household_coverage', 'period': '2024-01-01..2024-06-30', 'value': 0.01}]
     """
     import pandas as pd
 
@@ -331,9 +342,18 @@ def outcome_panel(ds, indicator: str, years, *, as_of=None):
 
     Examples
     --------
-    >>> import evalkit as ek
-    >>> ds = ek.load("data/sample")                                       # doctest: +SKIP
-    >>> ek.families.outcome_panel(ds, "meeting_count", [2023, 2024])     # doctest: +SKIP
+    >>> import pandas as pd
+    >>> from evalkit.io.dataset import Dataset
+    >>> com = pd.DataFrame({"community_id": ["C1"], "community_name": ["一社区"], "district": ["东区"],
+    ...                     "street": ["和平街道"], "households": [100], "population": [300]})
+    >>> vis = pd.DataFrame({"visit_id": ["V1", "V2", "V3"], "community_id": ["C1"] * 3,
+    ...                     "visited_on": pd.to_datetime(["2023-03-01", "2024-03-01", "2024-05-01"]),
+    ...                     "household_id": ["H1", "H1", "H2"], "mode": ["in_home"] * 3, "needs_found": [0, 1, 0]})
+    >>> ds = Dataset(path=".", tables={"communities": com, "visits": vis})
+    >>> outcome_panel(ds, "visit_count", [2023, 2024])     # the total row of a breakdown by mode
+      community_id  year  value
+    0           C1  2023    1.0
+    1           C1  2024    2.0
     """
     import pandas as pd
 

@@ -180,6 +180,14 @@ def window_exclusions(mod) -> frozenset[str]:
     """Indicator ids of family module ``mod`` that cannot use a window.
 
     ``NO_WINDOW`` lists them; a module with ``WINDOW_FAMILY = False`` has none that can.
+
+    Examples
+    --------
+    >>> from evalkit.families import disputes, cadres
+    >>> sorted(window_exclusions(disputes))
+    ['dispute_rate_change', 'dispute_trend_irr', 'dispute_trend_mk']
+    >>> window_exclusions(cadres) == {e["id"] for e in cadres.CATALOG}
+    True
     """
     if not getattr(mod, "WINDOW_FAMILY", True):
         return frozenset(e["id"] for e in mod.CATALOG)

@@ -232,7 +232,13 @@ def requests(w, rng, *, n, cids, hh, factor, pilot, cohort, vis, disputes, p, co
 def ontime_probability(factor: float) -> float:
     """Expected request_ontime_rate of a community-year: closed within the due days, with
     days to close ceil(CLOSE_MEDIAN_DAYS x factor x lognormal); hotline orders (due in 7
-    days) are REQUEST_RATES["hotline"] of all requests, visit-channel ones included."""
+    days) are REQUEST_RATES["hotline"] of all requests, visit-channel ones included.
+
+    Examples
+    --------
+    >>> round(ontime_probability(1.0), 4), round(ontime_probability(0.6), 4)
+    (0.7957, 0.9023)
+    """
     visit_rate = 1000 * VISIT_RATE * (1 - np.exp(-NEEDS_MEAN)) * NEEDS_RECORDED_P * VISIT_REQUEST_P
     w_hot = REQUEST_RATES["hotline"] / (sum(REQUEST_RATES.values()) + visit_rate)
     m = CLOSE_MEDIAN_DAYS * factor
@@ -245,7 +251,13 @@ def ontime_probability(factor: float) -> float:
 
 def median_days(factor: float) -> int:
     """Kaplan–Meier median of days to close: the smallest whole day t with
-    (1 - OPEN_P) Φ(log(t / (median x factor)) / σ) ≥ 0.5."""
+    (1 - OPEN_P) Φ(log(t / (median x factor)) / σ) ≥ 0.5.
+
+    Examples
+    --------
+    >>> median_days(1.0), median_days(0.6)
+    (6, 4)
+    """
     m = CLOSE_MEDIAN_DAYS * factor
     t = 1
     while (1 - OPEN_P) * ndtr(np.log(t / m) / CLOSE_SIGMA) < 0.5:
