@@ -209,6 +209,8 @@ _UNITS: dict[str, tuple[str, str]] = {
     "years": ("岁", "years"),
     "days": ("天", "days"),
     "hours": ("小时", "hours"),
+    "yuan": ("元", "yuan"),
+    "m2_per_100_households": ("平方米/百户", "m² per 100 households"),
 }
 
 
