@@ -93,6 +93,8 @@ UNITS: dict[str, tuple[str, str]] = {
     "years": ("岁", "years"),
     "days": ("天", "days"),
     "hours": ("小时", "hours"),
+    "yuan": ("元", "yuan"),
+    "m2_per_100_households": ("平方米/百户", "m² per 100 households"),
 }
 
 #: English names of the input tables (the Chinese ones are the contract's).
@@ -106,6 +108,11 @@ TABLE_EN: dict[str, str] = {
     "survey_responses": "survey responses",
     "survey_items": "survey items",
     "targets": "targets",
+    "deliberations": "deliberation ledger",
+    "requests": "resident requests and 12345 orders",
+    "visits": "household visit records",
+    "party_members": "Party member ledger",
+    "projects": "funded project ledger",
 }
 
 #: direction code of the catalog -> (Chinese, English).
@@ -281,8 +288,10 @@ def table_label(name: str, lang: str = "zh") -> str:
     from evalkit.contract import TABLES
 
     zh = _check_lang(lang)
-    if name not in TABLES or name not in TABLE_EN:
+    if name not in TABLES:
         raise LookupError(f"table {name!r} is not a table of the contract (evalkit.contract.TABLES)")
+    if name not in TABLE_EN:
+        raise LookupError(f"table {name!r} has no English name: add it to evalkit.vocabulary.TABLE_EN")
     return TABLES[name].zh if zh else TABLE_EN[name]
 
 

@@ -5,24 +5,46 @@ from __future__ import annotations
 import os
 
 from evalkit.cli._common import Formatter, add_multi, wrote
+from evalkit.families.catalog import FAMILIES
 
 NAME = "indicators"
+
+
+def period_of(args) -> dict:
+    """``{"year": Y}`` or ``{"period": (from, to)}`` from the arguments (ParameterError when
+    both, neither, or only one end of a window is given)."""
+    from evalkit.exceptions import ParameterError
+
+    window = args.start is not None or args.end is not None
+    if window and args.year is not None:
+        raise ParameterError("--year 与 --from/--to 只能给出其一。",
+                             "Give either --year or --from/--to, not both.")
+    if window and (args.start is None or args.end is None):
+        raise ParameterError("期间需要同时给出 --from 和 --to。", "A window needs both --from and --to.")
+    if not window and args.year is None:
+        raise ParameterError("请给出 --year，或 --from 和 --to。", "Give --year, or --from and --to.")
+    return {"period": (args.start, args.end)} if window else {"year": args.year}
 
 
 def add_parser(sub) -> None:
     s = sub.add_parser(NAME, formatter_class=Formatter,
                        help="计算指标表 / compute the indicator table",
-                       description="计算某一年的治理指标，输出长表（CSV、XLSX 或 Parquet，按文件扩展名）。\n"
-                                   "Compute the governance indicators of a year as the long table "
-                                   "(CSV, XLSX or Parquet by the file's ending).\n"
+                       description="计算某一年（或 --from/--to 给出的期间）的治理指标，输出长表（CSV、XLSX 或 "
+                                   "Parquet，按文件扩展名）。\n"
+                                   "Compute the governance indicators of a year (or of the window given by "
+                                   "--from/--to) as the long table (CSV, XLSX or Parquet by the file's ending).\n"
                                    "规范的 Parquet 大表经 DuckDB 核对后直接在文件上汇总（EVALKIT_DIRECT=0 关闭）。\n"
                                    "Canonical Parquet ledgers are checked by DuckDB and aggregated in "
                                    "the files (EVALKIT_DIRECT=0 turns this off).")
     s.add_argument("data", help="数据集文件夹 / dataset folder")
-    s.add_argument("--year", type=int, required=True, help="年份 / year")
+    s.add_argument("--year", type=int, help="年份 / year (or --from and --to)")
+    s.add_argument("--from", dest="start", metavar="YYYY-MM-DD",
+                   help="期间起始日期，与 --to 一起代替 --year / first day of a window, with --to instead of --year")
+    s.add_argument("--to", dest="end", metavar="YYYY-MM-DD",
+                   help="期间结束日期（含当天）/ last day of the window (inclusive)")
     add_multi(s, "--level", choices=["community", "street", "district", "city"],
               help="层级，可给多个 / one or more levels (default: community)")
-    add_multi(s, "--family", choices=["disputes", "volunteers", "cadres", "satisfaction", "organisation"],
+    add_multi(s, "--family", choices=list(FAMILIES),
               help="指标族，可给多个 / one or more indicator families (default: all present)")
     add_multi(s, "--indicator", metavar="ID",
               help="指标编号，可给多个 / one or more indicator ids (see `evalkit catalog`)")
@@ -39,6 +61,11 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    when = period_of(args)
+    if "period" in when:
+        from evalkit.families._period import parse_period
+
+        parse_period(when["period"])  # a bad date is refused before any file is read
     pending = None
     if os.environ.get("EVALKIT_DIRECT", "1") != "0":
         # start checking large canonical Parquet ledgers in DuckDB now, while pandas is
@@ -68,7 +95,7 @@ def run(args) -> int:
 
             refuse_invalid(ds)
     table = indicators(
-        ds, year=args.year, level=tuple(args.level or ["community"]), families=args.family,
+        ds, **when, level=tuple(args.level or ["community"]), families=args.family,
         roles=args.role, min_n=args.min_n, as_of=args.as_of, indicators=args.indicator,
     )
     if args.out:

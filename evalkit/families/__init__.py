@@ -32,12 +32,11 @@ def _parse_as_of(as_of):
 
     from evalkit.exceptions import ParameterError
 
+    from evalkit.families._period import to_date
+
     if as_of is None:
         return None
-    try:
-        ts = pd.Timestamp(as_of)
-    except (ValueError, TypeError):
-        ts = pd.NaT
+    ts = to_date(as_of)
     if pd.isna(ts):
         raise ParameterError(
             f"参数 `as_of` 必须是日期（YYYY-MM-DD），但传入的是 {as_of!r}。",
@@ -69,12 +68,35 @@ def _resolve(families, indicators):
     return mods, tuple(f for f in FAMILIES if f in fams), ids
 
 
-def _plan(ds, families, indicators, strict_tables: bool):
-    """(family modules to run, wanted ids or None, warnings) after checking every argument."""
+def _plan(ds, families, indicators, strict_tables: bool, window: bool = False):
+    """(family modules to run, wanted ids or None, warnings) after checking every argument.
+
+    With ``window`` the indicators that cannot use a window (:mod:`._period`) are left
+    out with a note: a family with none left is not run, and ``wanted`` lists the rest.
+    """
+    from evalkit.families._period import window_exclusions
+
     mods, fams, ids = _resolve(families, indicators)
     asked_by_name = _as_tuple(families) is not None
     wanted = frozenset(ids) if ids is not None else None
     run, notes = [], []
+    if window:
+        left = []  # families left out whole (by name), else indicator ids
+        keep = set()
+        for f in fams:
+            asked = [e["id"] for e in mods[f].CATALOG if wanted is None or e["id"] in wanted]
+            out = window_exclusions(mods[f])
+            keep.update(i for i in asked if i not in out)
+            gone = [i for i in asked if i in out]
+            left += ([f"{f} (all)"] if gone and len(gone) == len(asked) and len(asked) > 1 else gone)
+        wanted = frozenset(keep)
+        fams = tuple(f for f in fams if any(e["id"] in wanted for e in mods[f].CATALOG))
+        if left:
+            notes.append((f"以下指标不能用于自定义期间（趋势、同比变化、留存、干部届次、社区年度数据、调查轮次均按年计算），"
+                          f"已略去：{'、'.join(x.replace(' (all)', ' 指标族') for x in left)}。",
+                          f"These indicators cannot use a window (trends, year-on-year changes, retention, "
+                          f"cadre terms, yearly community facts and survey waves are yearly) and are left "
+                          f"out: {', '.join(x.replace(' (all)', ' family') for x in left)}."))
     for f in fams:
         mod = mods[f]
         missing = [t for t in mod.TABLES if not ds.has(t)]
@@ -106,7 +128,8 @@ def tables_needed(families=None, indicators=None) -> set[str]:
     set of str
         Table names to pass as ``evalkit.io.load(path, tables=...)``: each
         family's ``TABLES``, the extra tables of its ``NEEDS`` for the wanted
-        indicators, and always ``communities`` and ``community_years``.
+        indicators, the tables their foreign keys point at (a request's visit
+        and dispute case), and always ``communities`` and ``community_years``.
 
     Raises
     ------
@@ -122,6 +145,8 @@ def tables_needed(families=None, indicators=None) -> set[str]:
     ----------
     docs/dev/INTERFACES.md (family modules: ``TABLES``, ``NEEDS``).
     """
+    from evalkit.contract import TABLES
+
     mods, fams, ids = _resolve(families, indicators)
     out = set(_ALWAYS)
     for f in fams:
@@ -130,12 +155,19 @@ def tables_needed(families=None, indicators=None) -> set[str]:
         for ind, tables in getattr(mod, "NEEDS", {}).items():
             if ids is None or ind in ids:
                 out.update(tables)
+    # the tables their foreign keys point at (validation checks every link of a table read)
+    todo = list(out)
+    while todo:
+        for fk in TABLES[todo.pop()].foreign_keys:
+            if fk.table not in out:
+                out.add(fk.table)
+                todo.append(fk.table)
     return out
 
 
-def indicators(ds, *, year: int, level: str | Sequence[str] = "community", families=None,
-               roles=None, min_n: int = 10, as_of=None, indicators=None):
-    """Compute the governance indicators of ``year`` as the long output table.
+def indicators(ds, *, year: int | None = None, period=None, level: str | Sequence[str] = "community",
+               families=None, roles=None, min_n: int = 10, as_of=None, indicators=None):
+    """Compute the governance indicators of ``year`` (or of a window) as the long output table.
 
     Parameters
     ----------
@@ -143,6 +175,12 @@ def indicators(ds, *, year: int, level: str | Sequence[str] = "community", famil
         A :class:`evalkit.io.dataset.Dataset`.
     year
         The calendar year (survey wave) the indicators describe.
+    period
+        Instead of ``year``: an explicit window ``(start, end)`` of dates, both
+        inclusive (a half year, a campaign, "since the founding").  Its rows have
+        period ``start..end``; it ends at min(end, as-of date).  Indicators that
+        cannot use a window (trends, year-on-year changes, retention, cadre terms,
+        yearly community facts, survey waves) are left out with a warning.
     level
         ``"community"``, ``"street"``, ``"district"``, ``"city"`` or a sequence of them.
     families
@@ -150,7 +188,8 @@ def indicators(ds, *, year: int, level: str | Sequence[str] = "community", famil
         A family asked for by name whose table is missing raises MissingTableError;
         otherwise the family is left out with a warning.
     roles
-        Cadre roles for the cadre indicators (default: every role but grid_worker).
+        Cadre roles for the cadre indicators (default: every role but grid_worker and
+        part_time_member).
     min_n
         Fewest respondents for a survey-based estimate; below it the row is suppressed.
     as_of
@@ -164,10 +203,17 @@ def indicators(ds, *, year: int, level: str | Sequence[str] = "community", famil
     indicator, level, unit_id, period, category.  ``df.attrs["warnings"]`` lists
     the warnings (zh and en).
 
+    Raises
+    ------
+    ParameterError
+        Neither or both of ``year`` and ``period``; an unknown level, family,
+        role or indicator; a bad date.
+
     Notes
     -----
     Units above community are computed from the records (numerators and
-    denominators summed), never by averaging community rates.  Coverage: a
+    denominators summed; distinct counts -- organisations, households, teams --
+    recounted at each level), never by averaging community rates.  Coverage: a
     period before the month of a table's first record or after the as-of
     date is empty with note ``no data``; a year cut by the as-of date has
     note ``through MM-DD``, a year the table begins in after January
@@ -177,12 +223,32 @@ def indicators(ds, *, year: int, level: str | Sequence[str] = "community", famil
     References
     ----------
     docs/INDICATORS.md (every definition and formula).
+
+    Examples
+    --------
+    A community of 100 households whose visitors called twice at one household:
+
+    >>> import pandas as pd
+    >>> from evalkit.io.dataset import Dataset
+    >>> com = pd.DataFrame({"community_id": ["C1"], "community_name": ["一社区"], "district": ["东区"],
+    ...                     "street": ["和平街道"], "households": [100], "population": [300]})
+    >>> vis = pd.DataFrame({"visit_id": ["V1", "V2"], "community_id": ["C1", "C1"],
+    ...                     "visited_on": pd.to_datetime(["2024-03-01", "2024-05-01"]),
+    ...                     "household_id": ["H1", "H1"], "mode": ["in_home", "doorstep"],
+    ...                     "needs_found": [1, 0]})
+    >>> ds = Dataset(path=".", tables={"communities": com, "visits": vis})
+    >>> t = indicators(ds, period=("2024-01-01", "2024-06-30"), families=["visits"],
+    ...                indicators=["visit_count", "visit_household_coverage"])
+    >>> t.loc[t["category"].isna(), ["indicator", "period", "value"]].to_dict("records")  # doctest: +NORMALIZE_WHITESPACE
+    [{'indicator': 'visit_count', 'period': '2024-01-01..2024-06-30', 'value': 2.0},
+     {'indicator': 'visit_household_coverage', 'period': '2024-01-01..2024-06-30', 'value': 0.01}]
     """
     import pandas as pd
 
     from evalkit.contract import CADRE_ROLES, LEVELS
     from evalkit.exceptions import ParameterError, check_choice
     from evalkit.families._frame import Context, empty, finalize
+    from evalkit.families._period import Period, parse_period
 
     from evalkit.io.dataset import require_dataset
 
@@ -191,11 +257,18 @@ def indicators(ds, *, year: int, level: str | Sequence[str] = "community", famil
     for lev in levels:
         check_choice("level", lev, list(LEVELS))
     levels = tuple(dict.fromkeys(levels))
-    try:
-        year = int(year)
-    except (TypeError, ValueError):
-        raise ParameterError(f"参数 `year` 必须是整数年份，但传入的是 {year!r}。",
-                             f"The value for `year` must be a whole year, but {year!r} was passed.") from None
+    if (year is None) == (period is None):
+        raise ParameterError("请给出年份 `year` 或期间 `period`（起止日期）之一，二者不能同时给出。",
+                             "Give either `year` or `period` (a start and end date), not both and not neither.")
+    if period is not None:
+        per = parse_period(period)
+    else:
+        try:
+            year = int(year)
+        except (TypeError, ValueError):
+            raise ParameterError(f"参数 `year` 必须是整数年份，但传入的是 {year!r}。",
+                                 f"The value for `year` must be a whole year, but {year!r} was passed.") from None
+        per = Period.calendar(year)
     roles = _as_tuple(roles)
     if roles is not None:
         for r in roles:
@@ -204,9 +277,9 @@ def indicators(ds, *, year: int, level: str | Sequence[str] = "community", famil
         raise ParameterError(f"参数 `min_n` 必须是正整数，但传入的是 {min_n!r}。",
                              f"The value for `min_n` must be a positive integer, but {min_n!r} was passed.")
     ts = _parse_as_of(as_of)
-    run, wanted, notes = _plan(ds, families, indicators, strict_tables=False)
-    ctx = Context(ds=ds, year=year, levels=levels, min_n=min_n, as_of=ts, roles=roles,
-                  indicators=wanted)
+    run, wanted, notes = _plan(ds, families, indicators, strict_tables=False, window=per.is_window)
+    ctx = Context(ds=ds, year=per.year, levels=levels, min_n=min_n, as_of=ts, roles=roles,
+                  indicators=wanted, period=per)
     for zh, en in notes:
         warnings.warn(f"{zh}\n{en}", UserWarning, stacklevel=2)
         ctx.warnings.append(f"{zh} / {en}")
@@ -215,7 +288,7 @@ def indicators(ds, *, year: int, level: str | Sequence[str] = "community", famil
         for ind, tables in getattr(mod, "NEEDS", {}).items():
             missing = [t for t in tables if not ds.has(t)]
             if missing and ctx.wants(ind):
-                if wanted is not None and ind in wanted:
+                if ind in (_as_tuple(indicators) or ()):  # asked for by id: an error naming the table
                     ds[missing[0]]
                 zh = f"数据集中没有表 {', '.join(missing)}，已略去指标 {ind}。"
                 en = f"The dataset has no table {', '.join(missing)}: indicator {ind} is left out."
@@ -228,8 +301,8 @@ def indicators(ds, *, year: int, level: str | Sequence[str] = "community", famil
     if wanted is not None:
         out = out.loc[out["indicator"].isin(wanted)].reset_index(drop=True)
     if len(out) and out["value"].isna().all() and out["note"].eq("no data").all():
-        zh = f"{year} 年的全部指标均无数据（no data）：该年可能早于数据开始或晚于截止日期。"
-        en = (f"Every indicator is 'no data' for {year}: the year may lie before the data begin "
+        zh = f"{per.label} 的全部指标均无数据（no data）：该期间可能早于数据开始或晚于截止日期。"
+        en = (f"Every indicator is 'no data' for {per.label}: the period may lie before the data begin "
               "or after the as-of date.")
         warnings.warn(f"{zh}\n{en}", UserWarning, stacklevel=2)
         ctx.warnings.append(f"{zh} / {en}")
@@ -245,8 +318,10 @@ def outcome_panel(ds, indicator: str, years, *, as_of=None):
     ds
         A Dataset.
     indicator
-        A community-level yearly indicator without category (e.g. ``dispute_rate``,
-        ``volunteer_active_rate``, ``satisfaction_index``).
+        A community-level yearly indicator (e.g. ``dispute_rate``,
+        ``volunteer_active_rate``, ``satisfaction_index``, ``request_closure_rate``,
+        ``meeting_count``).  An indicator with a category breakdown is usable when it
+        has a total row (catalog ``total``): its total is the outcome.
     years
         The years wanted.
 
@@ -255,10 +330,30 @@ def outcome_panel(ds, indicator: str, years, *, as_of=None):
     DataFrame[community_id (str), year (int64), value (float64)], one row per
     community and year (value NaN where undefined or out of coverage).
 
+    Raises
+    ------
+    ParameterError
+        An unknown indicator, or a breakdown without a total row (``dispute_share``).
+
     Notes
     -----
     The record-level aggregation is cached per table, so the ledger is read once
     for all the years.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from evalkit.io.dataset import Dataset
+    >>> com = pd.DataFrame({"community_id": ["C1"], "community_name": ["一社区"], "district": ["东区"],
+    ...                     "street": ["和平街道"], "households": [100], "population": [300]})
+    >>> vis = pd.DataFrame({"visit_id": ["V1", "V2", "V3"], "community_id": ["C1"] * 3,
+    ...                     "visited_on": pd.to_datetime(["2023-03-01", "2024-03-01", "2024-05-01"]),
+    ...                     "household_id": ["H1", "H1", "H2"], "mode": ["in_home"] * 3, "needs_found": [0, 1, 0]})
+    >>> ds = Dataset(path=".", tables={"communities": com, "visits": vis})
+    >>> outcome_panel(ds, "visit_count", [2023, 2024])     # the total row of a breakdown by mode
+      community_id  year  value
+    0           C1  2023    1.0
+    1           C1  2024    2.0
     """
     import pandas as pd
 
@@ -266,16 +361,17 @@ def outcome_panel(ds, indicator: str, years, *, as_of=None):
     from evalkit.families.catalog import entry
 
     e = entry(indicator)
-    if e["category"]:
+    if e["category"] and not e.get("total"):
         raise ParameterError(
-            f"指标 {indicator} 按类别细分，不能作为试点对比的结果变量。",
-            f"Indicator {indicator} has a category breakdown and cannot be a pilot outcome.",
+            f"指标 {indicator} 按类别细分且没有合计行，不能作为试点对比的结果变量。",
+            f"Indicator {indicator} is a breakdown by category without a total row and cannot be a "
+            "pilot outcome.",
         )
     parts = []
     for y in sorted({int(y) for y in years}):
         t = indicators(ds, year=y, level="community", families=[e["family"]], as_of=as_of,
                        indicators=[indicator])
-        t = t.loc[t["period"] == str(y), ["unit_id", "value"]]
+        t = t.loc[(t["period"] == str(y)) & t["category"].isna(), ["unit_id", "value"]]
         parts.append(pd.DataFrame({"community_id": t["unit_id"].to_numpy(), "year": y,
                                    "value": t["value"].to_numpy()}))
     out = pd.concat(parts, ignore_index=True)

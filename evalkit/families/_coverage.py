@@ -29,12 +29,17 @@ Z95 = 1.959963984540054
 
 def catalog_entry(family: str, id: str, name_zh: str, name_en: str, definition_zh: str,
                   definition_en: str, *, unit: str, direction: str, interval: str,
-                  category: str | None = None, survey: bool = False, benchmark: dict | None = None) -> dict:
-    """One indicator of a family's ``CATALOG`` (the fields of docs/dev/INTERFACES.md)."""
+                  category: str | None = None, survey: bool = False, benchmark: dict | None = None,
+                  total: bool = False) -> dict:
+    """One indicator of a family's ``CATALOG`` (the fields of docs/dev/INTERFACES.md).
+
+    ``total``: an indicator with a ``category`` breakdown also has a total row (empty
+    category) beside the category rows.
+    """
     return {"id": id, "family": family, "name_zh": name_zh, "name_en": name_en,
             "definition_zh": definition_zh, "definition_en": definition_en, "unit": unit,
             "direction": direction, "interval": interval, "category": category,
-            "survey": survey, "benchmark": benchmark}
+            "survey": survey, "benchmark": benchmark, "total": bool(total)}
 
 
 # --- intervals ----------------------------------------------------------------
@@ -142,23 +147,25 @@ class Coverage:
             as_of = max(ext[c][1] for c in date_cols if ext[c][1] is not None)
         return cls(pd.Timestamp(first), pd.Timestamp(as_of))
 
-    def state(self, start: pd.Timestamp, end: pd.Timestamp) -> tuple[bool, pd.Timestamp | None, str | None]:
+    def state(self, start: pd.Timestamp, end: pd.Timestamp, *,
+              fmt: str = "%m-%d") -> tuple[bool, pd.Timestamp | None, str | None]:
         """(covered, effective end, note) of the period [start, end] (both days inclusive).
 
         Coverage begins with the month of the first record (the monthly rows before it are
         ``no data``) and ends on the as-of date.  A period that begins before that month
         is noted ``from MM-DD`` (its first covered day), one that ends after the as-of
-        date ``through MM-DD``; both notes when both apply.
+        date ``through MM-DD``; both notes when both apply.  ``fmt`` formats those dates
+        (a window's notes give full dates, see :mod:`evalkit.families._period`).
         """
         if self.first is None or end < self.first.normalize() or start > self.as_of:
             return False, None, NO_DATA
         notes = []
         begin = self.first.normalize().replace(day=1)
         if start < begin:
-            notes.append(f"from {begin:%m-%d}")
+            notes.append(f"from {begin.strftime(fmt)}")
         if end > self.as_of:
             end = self.as_of
-            notes.append(f"through {self.as_of:%m-%d}")
+            notes.append(f"through {self.as_of.strftime(fmt)}")
         return True, end, ", ".join(notes) or None
 
     def year(self, year: int) -> tuple[bool, pd.Timestamp | None, str | None]:

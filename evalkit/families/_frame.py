@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:  # pragma: no cover
+    from evalkit.families._period import Period
     from evalkit.io.dataset import Dataset
 
 COLUMNS = (
@@ -39,18 +40,29 @@ CITY_NAME = "全市"
 class Context:
     """What every family function receives.
 
-    ``levels`` are the levels asked for; ``as_of`` is a Timestamp or None
-    (then each table's own latest date); ``roles`` restricts cadre rows.
+    ``period`` is the :class:`~evalkit.families._period.Period` asked for (a calendar
+    year, or a window); ``year`` is its calendar year (None for a window).  ``levels``
+    are the levels asked for; ``as_of`` is a Timestamp or None (then each table's own
+    latest date); ``roles`` restricts cadre rows.
     """
 
     ds: "Dataset"
-    year: int
+    year: int | None
     levels: tuple[str, ...] = ("community",)
     min_n: int = 10
     as_of: pd.Timestamp | None = None
     roles: tuple[str, ...] | None = None
     indicators: frozenset[str] | None = None  # None = all of the family
     warnings: list[str] = field(default_factory=list)
+    period: "Period | None" = None
+
+    def __post_init__(self):
+        from evalkit.families._period import Period
+
+        if self.period is None:
+            self.period = Period.calendar(self.year)
+        elif self.year is None:
+            self.year = self.period.year
 
     def wants(self, indicator_id: str) -> bool:
         return self.indicators is None or indicator_id in self.indicators

@@ -7,7 +7,7 @@ Units above the community pool the rows of their communities: numerators
 and denominators are summed, never community shares averaged.
 
 Cadre rows are restricted by role (``Context.roles``; default every role
-except ``grid_worker``).  The term of a community is found from all its
+except ``grid_worker`` and ``part_time_member``).  The term of a community is found from all its
 rows before the role restriction, so restricting to secretaries never falls
 back to an older term.  Registers are never suppressed; a unit without
 cadre rows for the year gets empty values and the note ``no data``.
@@ -40,8 +40,11 @@ TABLES = ("cadres", "communities")
 
 #: Age limit of ``cadre_under_40_share`` (cadres strictly younger count).
 AGE_LIMIT = 40
-#: Roles counted when ``Context.roles`` is None.
-DEFAULT_ROLES = tuple(r for r in CADRE_ROLES if r != "grid_worker")
+#: Roles counted when ``Context.roles`` is None: every role but grid workers and the
+#: part-time members (heads of units based in the area, LEDGERS.md).
+DEFAULT_ROLES = tuple(r for r in CADRE_ROLES if r not in ("grid_worker", "part_time_member"))
+#: Cadre terms are yearly: nothing here is computed for a window.
+WINDOW_FAMILY = False
 #: Education levels counted as "college (大专) or above".
 COLLEGE_OR_ABOVE = tuple(EDUCATION_ORDER[EDUCATION_ORDER.index("college"):])
 #: Education levels counted as "junior high (初中) or below".

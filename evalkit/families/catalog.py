@@ -15,12 +15,15 @@ import importlib
 from evalkit.exceptions import ParameterError, check_choice
 
 #: Family modules in report order.
-FAMILIES = ("disputes", "volunteers", "cadres", "satisfaction", "organisation")
+FAMILIES = ("disputes", "volunteers", "cadres", "satisfaction", "organisation",
+            "deliberation", "requests", "visits", "party", "projects")
 FIELDS = ("id", "family", "name_zh", "name_en", "definition_zh", "definition_en", "unit",
-          "direction", "interval", "category", "survey", "benchmark")
+          "direction", "interval", "category", "survey", "benchmark", "total")
 DIRECTIONS = ("higher_better", "lower_better", "target_band", "descriptive")
 FAMILY_ZH = {"disputes": "矛盾纠纷", "volunteers": "志愿服务", "cadres": "社区干部",
-             "satisfaction": "居民满意度", "organisation": "组织与网格"}
+             "satisfaction": "居民满意度", "organisation": "组织与网格", "deliberation": "议事协商",
+             "requests": "民情诉求与12345", "visits": "入户走访", "party": "党员队伍",
+             "projects": "公益创投项目"}
 
 
 def family_modules() -> dict:
@@ -57,8 +60,8 @@ def catalog():
     -------
     DataFrame with columns id, family, name_zh, name_en, definition_zh,
     definition_en, unit, direction, interval, category, survey, benchmark
-    (a dict or None), benchmark_value, benchmark_scope_zh, benchmark_scope_en,
-    benchmark_source.
+    (a dict or None), total (a breakdown with a total row), benchmark_value,
+    benchmark_scope_zh, benchmark_scope_en, benchmark_source.
 
     Examples
     --------
@@ -74,6 +77,7 @@ def catalog():
         df[f"benchmark_{k}"] = [(b or {}).get(k) for b in df["benchmark"]]
     df["benchmark_value"] = pd.to_numeric(df["benchmark_value"], errors="coerce").astype("float64")
     df["survey"] = df["survey"].astype(bool)
+    df["total"] = df["total"].fillna(False).astype(bool)
     return df
 
 
@@ -192,7 +196,8 @@ def catalog_markdown() -> str:
             out += ["", f"## {FAMILY_ZH.get(fam, fam)} / {fam}", "",
                     "| id | 名称 / name | 定义 / definition | unit | direction | interval | benchmark |",
                     "|---|---|---|---|---|---|---|"]
-        cat = f" (category: {e['category']})" if e["category"] else ""
+        cat = (f" (category: {e['category']}{'; with a total row' if e.get('total') else ''})"
+               if e["category"] else "")
         cell = lambda s: str(s).replace("|", "\\|")  # noqa: E731
         out.append(
             f"| `{e['id']}` | {cell(e['name_zh'])} / {cell(e['name_en'])} | "

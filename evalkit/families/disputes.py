@@ -15,13 +15,16 @@ import pandas as pd
 from evalkit.contract import DISPUTE_CATEGORIES
 from evalkit.families import _aggregate as agg
 from evalkit.families._coverage import (
-    Coverage, blank, catalog_entry, cover, garwood, grid, level_map, ratio, rollup, rows, sizes, undefined, wilson,
+    Coverage, blank, catalog_entry, cover, garwood, grid, ratio, rollup, rows, sizes, undefined, wilson,
     with_note, with_year,
 )
+from evalkit.families._units import all_blank, skeleton, stacked, unit_key
 
 FAMILY = "disputes"
 TABLES = ("disputes", "communities")
 NEEDS: dict[str, tuple[str, ...]] = {}
+#: Indicators that need calendar years (left out of a window, see evalkit.families._period).
+NO_WINDOW = frozenset({"dispute_rate_change", "dispute_trend_irr", "dispute_trend_mk"})
 
 #: Trend window: at most this many years, ending in December of the year asked.
 MAX_WINDOW_YEARS = 10
@@ -29,9 +32,10 @@ MAX_WINDOW_YEARS = 10
 HORIZON_DAYS = 30
 
 
-def _e(id, name_zh, name_en, def_zh, def_en, unit, interval, category=None, direction="descriptive"):
+def _e(id, name_zh, name_en, def_zh, def_en, unit, interval, category=None, direction="descriptive",
+       total=False):
     return catalog_entry(FAMILY, id, name_zh, name_en, def_zh, def_en, unit=unit,
-                         direction=direction, interval=interval, category=category)
+                         direction=direction, interval=interval, category=category, total=total)
 
 
 CATALOG = [
@@ -42,8 +46,9 @@ CATALOG = [
        "1000 × cases reported in the period / households (also monthly)",
        "per_1000_households", "garwood"),
     _e("dispute_rate_change", "纠纷发生率变化", "Change in dispute rate",
-       "本年纠纷发生率 / 上年纠纷发生率 − 1", "Dispute rate of the year / that of the year before − 1",
-       "ratio", "exact conditional (Clopper–Pearson)"),
+       "本年纠纷发生率 / 上年纠纷发生率 − 1（合计及分纠纷类型）",
+       "Dispute rate of the year / that of the year before − 1 (in all, and per dispute category)",
+       "ratio", "exact conditional (Clopper–Pearson)", category="dispute_category", total=True),
     _e("dispute_share", "纠纷类型构成", "Dispute share by category",
        "某类纠纷案件数 / 全部案件数", "Cases of the category / all cases", "share", "wilson",
        category="dispute_category"),
@@ -132,19 +137,18 @@ def _times(ds, start, end, as_of) -> pd.DataFrame:
 
 def compute(ctx) -> pd.DataFrame:
     """Every disputes indicator that ``ctx`` wants, at every level of ``ctx.levels``."""
-    ds, year = ctx.ds, ctx.year
+    ds, per = ctx.ds, ctx.period
     cov = Coverage.of(ds, "disputes", "reported_on", ("reported_on", "resolved_on"), ctx.as_of)
-    as_of = cov.as_of if cov.as_of is not None else pd.Timestamp(year, 12, 31)
-    monthly = _monthly(ds, as_of)
+    as_of = cov.as_of if cov.as_of is not None else per.end
     parts = []
     if any(ctx.wants(i) for i in ("dispute_count", "dispute_rate", "dispute_rate_change")):
-        parts.append(_rates(ctx, cov, monthly))
+        parts.append(_rates(ctx, cov, _monthly(ds, as_of)))
     if any(ctx.wants(i) for i in ("dispute_share", "dispute_resolution_rate", "dispute_escalation_rate")):
         parts.append(_ledger_shares(ctx, cov))
     if ctx.wants("dispute_resolved_30d") or ctx.wants("dispute_median_days"):
         parts.append(_resolution_times(ctx, cov))
     if ctx.wants("dispute_trend_irr") or ctx.wants("dispute_trend_mk"):
-        parts.append(_trends(ctx, cov, monthly))
+        parts.append(_trends(ctx, cov, _monthly(ds, as_of)))
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
@@ -160,9 +164,20 @@ def year_cases(ctx, cov, monthly, year):
     return r, ok, note
 
 
+def _window_cases(ctx, cov):
+    """:func:`year_cases` of a window (cases counted from the records by day)."""
+    per = ctx.period
+    ok, end, note = per.state(cov)
+    c = _yearly_by_category(ctx.ds, per.start, end).groupby("community_id", as_index=False)["cases"].sum()
+    f = grid(ctx.ds).merge(c, on="community_id", how="left").fillna({"cases": 0.0})
+    f = f.merge(sizes(ctx.ds, [per.size_year(end)])[["community_id", "households"]], on="community_id")
+    f["period"] = per.label
+    return rollup(ctx.ds, ctx.levels, f, keys=["period"], sums=["cases", "households"]), ok, note
+
+
 def _rates(ctx, cov, monthly):
     year = ctx.year
-    r, ok, note = year_cases(ctx, cov, monthly, year)
+    r, ok, note = _window_cases(ctx, cov) if ctx.period.is_window else year_cases(ctx, cov, monthly, year)
     k, hh = r["cases"].to_numpy(), r["households"].to_numpy()
     lo, hi = garwood(k)
     out = []
@@ -173,19 +188,43 @@ def _rates(ctx, cov, monthly):
         o = rows("dispute_rate", r, value=1000 * ratio(k, hh), ci_low=1000 * ratio(lo, hh),
                  ci_high=1000 * ratio(hi, hh), n=k, numerator=k, denominator=hh)
         out.append(cover(o, ok, note))
-        out.append(_monthly_rates(ctx, cov, monthly))
+        if not ctx.period.is_window:
+            out.append(_monthly_rates(ctx, cov, monthly))
     if ctx.wants("dispute_rate_change"):
-        r0, ok0, note0 = year_cases(ctx, cov, monthly, year - 1)
-        k0, hh0 = r0["cases"].to_numpy(), r0["households"].to_numpy()
-        rate1, rate0 = ratio(k, hh), ratio(k0, hh0)
-        rr = ratio(rate1, rate0)
-        lo, hi = _rate_ratio_ci(k, hh, k0, hh0)
-        o = rows("dispute_rate_change", r, value=rr - 1, ci_low=lo - 1, ci_high=hi - 1, n=k + k0)
-        o = cover(o, ok and ok0, with_year(note, year - 1, note0))
-        if ok and ok0:
-            o = blank(o, ~(rate0 > 0), "rate 0 in the year before")
-        out.append(o)
+        out.append(_rate_change(ctx, cov, r, ok, note, monthly))
     return pd.concat(out, ignore_index=True)
+
+
+def _rate_change(ctx, cov, r, ok, note, monthly):
+    """dispute_rate_change: in all (from :func:`year_cases`) and per dispute category."""
+    year = ctx.year
+    r0, ok0, note0 = year_cases(ctx, cov, monthly, year - 1)
+    c1, c0 = (_category_cases(ctx, cov, y) for y in (year, year - 1))
+    c = c1.merge(c0[["level", "unit_id", "category", "cases", "households"]],
+                 on=["level", "unit_id", "category"], suffixes=("", "_0"))
+    both = pd.concat([r.assign(category=pd.Series(pd.NA, index=r.index, dtype="str"),
+                               cases_0=r0["cases"].to_numpy(), households_0=r0["households"].to_numpy()),
+                      c], ignore_index=True)
+    k, hh, k0, hh0 = (both[x].to_numpy(dtype="float64") for x in ("cases", "households", "cases_0", "households_0"))
+    rate1, rate0 = ratio(k, hh), ratio(k0, hh0)
+    lo, hi = _rate_ratio_ci(k, hh, k0, hh0)
+    o = rows("dispute_rate_change", both, value=ratio(rate1, rate0) - 1, ci_low=lo - 1, ci_high=hi - 1,
+             n=k + k0)
+    o = cover(o, ok and ok0, with_year(note, year - 1, note0))
+    if ok and ok0:
+        o = blank(o, ~(rate0 > 0), "rate 0 in the year before")
+    return o
+
+
+def _category_cases(ctx, cov, year):
+    """Cases per unit and dispute category in ``year`` (to the as-of date), with households."""
+    ok, end, _note = cov.year(year)
+    c = _yearly_by_category(ctx.ds, pd.Timestamp(year, 1, 1), end if ok else pd.Timestamp(year, 12, 31))
+    f = grid(ctx.ds, category=CATEGORIES).merge(c[["community_id", "category", "cases"]],
+                                                  on=["community_id", "category"], how="left")
+    f = f.fillna({"cases": 0.0}).merge(sizes(ctx.ds, [year])[["community_id", "households"]], on="community_id")
+    f["period"] = str(ctx.year)
+    return rollup(ctx.ds, ctx.levels, f, keys=["period", "category"], sums=["cases", "households"])
 
 
 def _rate_ratio_ci(k1, e1, k0, e0, level=0.95):
@@ -236,14 +275,13 @@ def _monthly_rates(ctx, cov, monthly):
 
 
 def _ledger_shares(ctx, cov):
-    year = ctx.year
-    ok, end, note = cov.year(year)
-    start = pd.Timestamp(year, 1, 1)
-    c = _yearly_by_category(ctx.ds, start, end if ok else pd.Timestamp(year, 12, 31))
+    per = ctx.period
+    ok, end, note = per.state(cov)
+    c = _yearly_by_category(ctx.ds, per.start, end)
     c = c.loc[c["category"].isin(CATEGORIES)]
     f = grid(ctx.ds, category=CATEGORIES).merge(c, on=["community_id", "category"], how="left")
     f = f.fillna({"cases": 0.0, "resolved": 0.0, "escalated": 0.0})
-    f["period"] = str(year)
+    f["period"] = per.label
     rc = rollup(ctx.ds, ctx.levels, f, keys=["period", "category"], sums=["cases", "resolved", "escalated"])
     keys = ["level", "unit_id", "unit_name", "district", "period"]
     tot = rc.groupby(keys, sort=False, as_index=False)[["cases", "resolved", "escalated"]].sum()
@@ -263,44 +301,22 @@ def _ledger_shares(ctx, cov):
     return pd.concat(out, ignore_index=True)
 
 
-def _stacked(ctx, frame):
-    """``frame`` (one row per community record) with level/unit columns, once per level asked."""
-    return level_map(ctx.ds, ctx.levels).merge(frame, on="community_id", how="inner")
-
-
-def _unit_key(frame):
-    """One text key per (level, unit_id): the ``by`` column of the per-unit statistics."""
-    return frame["level"] + "\x1f" + frame["unit_id"]
-
-
-def _skeleton(ctx, period):
-    """One row per unit of every level asked, for ``period``, with its ``unit_key``."""
-    skeleton = rollup(ctx.ds, ctx.levels, grid(ctx.ds, period=[period]), keys=["period"])
-    skeleton["unit_key"] = _unit_key(skeleton)
-    return skeleton
-
-
-def _all_blank(skeleton, wanted):
-    """Rows of every indicator of ``wanted`` on ``skeleton``, all empty with note ``no data``."""
-    return pd.concat([blank(rows(i, skeleton), np.ones(len(skeleton), bool)) for i in wanted])
-
-
 def _resolution_times(ctx, cov):
-    year = ctx.year
-    ok, end, note = cov.year(year)
+    per = ctx.period
+    ok, end, note = per.state(cov)
     wanted = [i for i in ("dispute_resolved_30d", "dispute_median_days") if ctx.wants(i)]
-    skeleton = _skeleton(ctx, str(year))
+    sk = skeleton(ctx, per.label)
     if not ok:
-        return _all_blank(skeleton, wanted)
+        return all_blank(sk, wanted)
     from evalkit.stats.survival import cumulative_incidence
 
-    t = _times(ctx.ds, pd.Timestamp(year, 1, 1), end, cov.as_of)
-    st = _stacked(ctx, t)
-    st["unit_key"] = _unit_key(st)
+    t = _times(ctx.ds, per.start, end, cov.as_of)
+    st = stacked(ctx, t)
+    st["unit_key"] = unit_key(st)
     with np.errstate(all="ignore"):  # log(-log) limits of a curve at 0 or 1 are handled downstream
         res = cumulative_incidence(st, time="days", cause="event", by="unit_key",
                                    event=1, at=HORIZON_DAYS)
-    r = skeleton.merge(res, on="unit_key", how="left")
+    r = sk.merge(res, on="unit_key", how="left")
     n = r["n"].fillna(0).to_numpy()
     out = []
     if ctx.wants("dispute_resolved_30d"):
@@ -332,9 +348,9 @@ def _trends(ctx, cov, monthly):
     wanted = [i for i in ("dispute_trend_irr", "dispute_trend_mk") if ctx.wants(i)]
     win = trend_window(cov, year)
     period = f"{win[0]}-{win[1]}" if win else str(year)
-    skeleton = _skeleton(ctx, period)
+    sk = skeleton(ctx, period)
     if win is None:
-        return _all_blank(skeleton, wanted)
+        return all_blank(sk, wanted)
     from evalkit.stats import trend
 
     y0, y1 = win
@@ -349,15 +365,15 @@ def _trends(ctx, cov, monthly):
     hh = sizes(ctx.ds, range(y0, y1 + 1)).rename(columns={"year": "y"})[["community_id", "y", "households"]]
     f = f.merge(hh, on=["community_id", "y"])
     f["t"] = ((f["y"] - y0) * 12 + (f["m"] - 1)) / 12.0
-    st = _stacked(ctx, f)
+    st = stacked(ctx, f)
     g = st.groupby(["level", "unit_id", "t", "m"], sort=False, as_index=False)[["cases", "households"]].sum()
-    g["unit_key"] = _unit_key(g)
+    g["unit_key"] = unit_key(g)
     note = None if last >= pd.Timestamp(y1, 12, 31) else f"through {last:%m-%d}"
     out = []
     if ctx.wants("dispute_trend_irr"):
         res = trend.trend_glm(g, count="cases", exposure="households", time="t", season="m",
                               by="unit_key")
-        r = skeleton.merge(res, on="unit_key", how="left")
+        r = sk.merge(res, on="unit_key", how="left")
         o = rows("dispute_trend_irr", r, value=r["value"], se=r["se"], ci_low=r["ci_low"],
                  ci_high=r["ci_high"], p_value=r["p_value"], n=r["n"], note=r["note"])
         if note:
@@ -366,7 +382,7 @@ def _trends(ctx, cov, monthly):
     if ctx.wants("dispute_trend_mk"):
         g["rate"] = 1000 * ratio(g["cases"], g["households"])
         res = trend.seasonal_mann_kendall(g, value="rate", time="t", season="m", by="unit_key")
-        r = skeleton.merge(res, on="unit_key", how="left")
+        r = sk.merge(res, on="unit_key", how="left")
         o = rows("dispute_trend_mk", r, value=r["slope"], p_value=r["p_value"], n=r["n"])
         out.append(with_note(o, note))
     return pd.concat(out, ignore_index=True)

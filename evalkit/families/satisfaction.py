@@ -31,6 +31,8 @@ __all__ = ["FAMILY", "TABLES", "CATALOG", "compute", "item_scores", "respondent_
 
 FAMILY = "satisfaction"
 TABLES = ("survey_responses", "survey_items", "communities")
+#: A survey's period is its wave (a year): nothing here is computed for a window.
+WINDOW_FAMILY = False
 
 #: Dimensions of the dimension breakdown, in codebook order (overall excluded).
 DIMENSION_ORDER = tuple(d for d in DIMENSIONS if d != "overall")

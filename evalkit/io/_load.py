@@ -40,6 +40,7 @@ __all__ = ["load", "Dataset", "ValidationReport", "Problem"]
 #: Tables read in this order (a table's filter depends on those before it).
 _ORDER = ("survey_items", "communities", "community_years", "disputes", "volunteers",
           "volunteer_hours", "cadres", "survey_responses", "targets")
+_ORDER += tuple(t for t in TABLES if t not in _ORDER)  # the other tables of the contract, after those
 
 
 def load(path, *, districts=None, tables=None) -> Dataset:

@@ -36,7 +36,7 @@ from evalkit.contract import ID_CARD_PATTERN, MOBILE_PATTERN, TABLES, Column
 __all__ = ["DEFERRABLE", "DirectOpen", "FileTable", "connection", "open_direct"]
 
 #: Tables that may stay on disk (the large record tables).
-DEFERRABLE = ("disputes", "volunteers", "volunteer_hours")
+DEFERRABLE = ("disputes", "volunteers", "volunteer_hours", "requests", "visits", "party_members", "deliberations")
 
 _LOCAL = threading.local()
 #: DirectOpen objects whose thread may still run (closed at exit).
@@ -124,13 +124,14 @@ class FileTable:
         """The SQL expression of contract column ``name`` (typed as the loader types it)."""
         col = TABLES[self.table].column(name)
         typ = _SQL_TYPE[col.type]
+        default = _lit(col.default) if isinstance(col.default, str) else col.default  # a code default is text
         if name not in self.columns:
             if col.default is not None:
-                return f"CAST({_lit(col.default) if isinstance(col.default, str) else col.default} AS {typ})"
+                return f"CAST({default} AS {typ})"
             return f"CAST(NULL AS {typ})"
         q = _ident(name)
         if col.default is not None and not col.required:
-            return f"COALESCE(CAST({q} AS {typ}), CAST({col.default} AS {typ}))"
+            return f"COALESCE(CAST({q} AS {typ}), CAST({default} AS {typ}))"
         return f"CAST({q} AS {typ})"
 
     def select(self, columns) -> str:
@@ -201,7 +202,7 @@ def _text_check(q: str) -> str:
     suspect = (f"NOT {alnum(q)} OR regexp_matches({q}, '[^0-9A-Za-z]$') "
                f"OR ({q} >= '1' AND {q} < ':' AND strlen({q}) BETWEEN 11 AND 72)")
     exact = (f"{q} = '' OR regexp_matches({q}, '^{_WS}|{_WS}$') "
-             f"OR (length({q}) BETWEEN 11 AND 18 AND (strlen({q}) <> length({q}) "
+             f"OR (length({q}) BETWEEN 11 AND 18 AND ((strlen({q}) <> length({q}) AND NOT regexp_matches({q}, '\\p{{Han}}')) "
              f"OR regexp_full_match({q}, {_lit(ID_CARD_PATTERN.strip('^$'))}) "
              f"OR regexp_full_match({q}, {_lit(MOBILE_PATTERN.strip('^$'))})))")
     return f"CASE WHEN {suspect} THEN {exact} ELSE FALSE END"
@@ -280,7 +281,8 @@ def _table_queries(ft: FileTable, files: dict[str, FileTable], validate: bool = 
         if fk.table != "communities":
             ref = files[fk.table]
             out.append(f"SELECT count(*) FROM {src} t ANTI JOIN read_parquet({_lit(ref.path)}) r "
-                       f"ON t.{_ident(fk.column)} = r.{_ident(fk.ref_column)}")
+                       f"ON t.{_ident(fk.column)} = r.{_ident(fk.ref_column)} "
+                       f"WHERE t.{_ident(fk.column)} IS NOT NULL")  # an empty optional link is no link
     return out
 
 

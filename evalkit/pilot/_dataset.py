@@ -56,8 +56,10 @@ def first_piloted_year(pilot: pd.Series, pilot_start: pd.Series) -> pd.Series:
 def resolve_outcome(outcome: str) -> str:
     """The indicator id of an outcome given by its id, its Chinese or English name (e.g. ``纠纷发生率``).
 
-    Only indicators without a category breakdown can be pilot outcomes.  An
-    unknown name is a ParameterError listing the closest ones.
+    Only indicators with one value per unit and year can be pilot outcomes: those
+    without a category breakdown, and breakdowns with a total row (catalog
+    ``total``: the total is the outcome).  An unknown name is a ParameterError
+    listing the closest ones.
 
     Examples
     --------
@@ -68,7 +70,7 @@ def resolve_outcome(outcome: str) -> str:
 
     names: dict[str, str] = {}
     for e in entries():
-        if e["category"]:
+        if e["category"] and not e.get("total"):
             continue
         for key in (e["id"], e["name_zh"], e["name_en"].lower(), _bare(e["name_zh"])):
             names.setdefault(key, e["id"])
@@ -77,12 +79,14 @@ def resolve_outcome(outcome: str) -> str:
         if k in names:
             return names[k]
     close = difflib.get_close_matches(key, list(names), n=4, cutoff=0.4)
-    shown = list(dict.fromkeys(f"{_name(names[c])} ({names[c]})" for c in close))
+    ids = list(dict.fromkeys(names[c] for c in close))
+    shown_zh = [f"{_name(i, 'zh')} ({i})" for i in ids]
+    shown_en = [f"{_name(i, 'en')} ({i})" for i in ids]
     raise ParameterError(
         f"参数 outcome（--outcome）：没有可作试点对比结果的指标“{key}”。"
-        + (f"最接近的：{'、'.join(shown)}。" if shown else "") + "全部指标见 evalkit catalog。",
+        + (f"最接近的：{'、'.join(shown_zh)}。" if ids else "") + "全部指标见 evalkit catalog。",
         f"outcome (--outcome): there is no indicator '{key}' that can be a pilot outcome."
-        + (f" Closest: {', '.join(shown)}." if shown else "") + " `evalkit catalog` lists them all.",
+        + (f" Closest: {', '.join(shown_en)}." if ids else "") + " `evalkit catalog` lists them all.",
     )
 
 
@@ -91,10 +95,10 @@ def _bare(name: str) -> str:
     return re.sub(r"[（(].*?[）)]", "", name).strip()
 
 
-def _name(indicator: str) -> str:
+def _name(indicator: str, lang: str = "zh") -> str:
     from evalkit.families.catalog import entry
 
-    return entry(indicator)["name_zh"]
+    return entry(indicator)[f"name_{lang}"]
 
 
 def compare(ds, *, outcome: str, start: int, end: int, control: Control = "never", level: Level = "city",

@@ -2,9 +2,10 @@
 
 ``synth(out, scale=..., seed=...)`` writes a dataset folder of the fictional
 city 示例市 (communities, community_years, disputes, volunteers,
-volunteer_hours, cadres, survey_responses, survey_items, targets,
-dataset.json) plus ``truth.json``, the effects the generator planted, in the
-units the estimators report.  The same seed gives byte-identical files.
+volunteer_hours, cadres, survey_responses, survey_items, targets, and the five
+ledgers of LEDGERS.md: deliberations, requests, visits, party_members,
+projects; dataset.json) plus ``truth.json``, the effects the generator planted,
+in the units the estimators report.  The same seed gives byte-identical files.
 
 Generation is vectorised with numpy and runs district by district, each
 district with its own random stream (``SeedSequence(seed, spawn_key=(d,))``),
@@ -40,10 +41,26 @@ city      1,000        490,782  266,355     1.04 M     ~2 s        ~0.24 GB
 province  20,000       9.88 M   5.34 M      20.8 M     ~34 s       ~0.29 GB
 ========  ===========  =======  ==========  =========  ==========  ===========
 
-The demo is ~4.1 MB of CSV (disputes 1.1 MB, service records 1.6 MB,
-survey 0.76 MB, volunteers 0.48 MB): short ids (``D000001``, ``V00001``,
+The demo is ~4.1 MB of CSV for those tables (disputes 1.1 MB, service records
+1.6 MB, survey 0.76 MB, volunteers 0.48 MB): short ids (``D000001``, ``V00001``,
 ``H000001``, ``P00001``; more digits at the larger scales) and no needless
 quoting keep it small, not smaller rates.
+
+The five ledgers (module ``_ledgers``) draw from a second random stream per
+district (``SeedSequence(seed, spawn_key=(d, 1))``), so the tables above keep
+the values they had before the ledgers existed.  Measured (seed 20241; the
+city run on the shared machine at load average ~8, so slower than the table
+above):
+
+========  ========  =========  =============  ============  ========  ===================
+scale     requests  visits     meeting items  Party roster  projects  time, peak memory
+========  ========  =========  =============  ============  ========  ===================
+demo      27,350    58,327     8,006          13,836        155       ~1.8 s
+city      722,389   1.54 M     140,404        322,406       2,882     ~14 s, ~0.31 GB
+========  ========  =========  =============  ============  ========  ===================
+
+(city: ~144,000 requests and ~307,000 visits a year).  They add ~7.5 MB of CSV
+to the demo (visits 3.4 MB, requests 2.7 MB, deliberations 0.7 MB, roster 0.6 MB).
 
 The model (calibrated to the source cases in the design documents)
 ------------------------------------------------------------------
@@ -84,6 +101,35 @@ The model (calibrated to the source cases in the design documents)
   educated cadres (mean age ~55, 75 % junior high or below); a person may
   continue into the next term (same person_id and birth year, never a lower
   education).
+* The five ledgers (every rate per community, the same at every scale):
+  deliberation meetings Poisson per community-month with mean 1.1 × a
+  log-normal community factor (mean 1), × ``PILOT_MEETING_RR`` = 1.5 from the
+  first piloted year; types joint 40 %, deliberation 32 %, owners 10 % ...;
+  1 + Poisson(0.9) items per meeting, 72 % agreed, 80 % of those carried out
+  after a log-normal 25 days; funds on 30 % of items.  Requests: 40 per 1,000
+  households a year over seven channels (12345 hotline 10: one order per 100
+  households) plus the needs found on visits (35 % of the visits that found a
+  need), all × one community activity factor shared with visits (so the
+  channel mix is the same everywhere); days to close ``ceil(5.5 × factor ×
+  log-normal(σ = 0.9))`` with factor ``PILOT_CLOSE_FACTOR`` = 0.6 in piloted
+  communities from their first piloted year; 2 % never closed; due in 7 days
+  (hotline) or 15; responses on the day (70 %) or the next (27 %).  Visits:
+  0.1 per household a year, twice as many in April–July (campaign months),
+  Poisson(0.24) needs found (Honghu 700 / 3,000).  Party roster as of the as-of
+  date, consistent with community_years' 2024 counts: registered, away (3 %),
+  floating-in (piloted communities sweep April–July of their first piloted
+  year and find 95 %, as Honghu's 110 of 116; elsewhere 35 % are found at
+  random over the years; 12 % of those found transfer in, keeping relation
+  floating_in), reporting members (15 %, 70 % linked to a Party volunteer of
+  their community); owners'-committee and building-head flags.  Projects: 0.5
+  per community a year (~9,000 yuan), organisations from a district pool of 0.4
+  per community, 15 % shared with a second community (60 / 40 % of the money).
+  community_years gains 大党委 (piloted communities from their first piloted
+  year, half the others from a random year), service space, social
+  organisations, three grid tiers, owners'-committee seats and building heads;
+  cadres gain 2 + Poisson(1.06) part-time members per 大党委 in the 2021 and
+  2024 terms (ids ``PT...``); volunteers a team (half a community team, a fifth
+  their street's team).
 * Survey: stratified (stratum = district) two-stage design; PSUs are
   residential buildings ("C0012-B03"), a few sampled per community and wave;
   weights ∝ building households / respondents in the building × noise; fpc =
@@ -152,7 +198,7 @@ truth.json keys
     The term years.
 ``cadre_college_share_by_term``
     ``{term year: target share}``, city-wide college-or-above share among
-    every role except grid_worker.
+    every role except grid_worker and part_time_member.
 ``resettlement_cadre_mean_age_target``, ``resettlement_cadre_junior_high_or_below_share``
     The resettlement targets (Dongyu: over 50; 0.75).
 ``volunteer_registration_share_mean``
@@ -165,6 +211,32 @@ truth.json keys
     registered for all of.
 ``volunteer_hours_per_record_mean``
     Expected hours of a service record.
+``meeting_rate_per_month_mean``, ``meeting_count_never_piloted_mean``
+    The base monthly meeting rate, and 12 × the mean drawn rate of the
+    never-piloted communities (meetings a year).
+``pilot_meeting_rr``, ``pilot_meeting_count_att``, ``pilot_meeting_count_att_by_cohort``
+    The planted multiplier, and the effect on ``meeting_count`` that the
+    Callaway–Sant'Anna "group" aggregation targets: per cohort 12 × (RR − 1) ×
+    the cohort's mean monthly rate (the same in every post year), weighted by
+    cohort size.
+``pilot_request_close_factor``
+    The multiplier of days to close in piloted communities.
+``request_ontime_never_piloted``, ``request_ontime_piloted``, ``pilot_request_ontime_att``
+    Expected ``request_ontime_rate`` of a community-year without and with the
+    factor, ``(1 − OPEN_P) Σ w Φ(log(due / (5.5 × factor)) / 0.9)`` over the
+    hotline (due in 7 days, weight 10 / 47.1) and the other channels (15
+    days), and their difference (the ATT).
+``request_median_days_never_piloted``, ``request_median_days_piloted``
+    The Kaplan–Meier median of days to close: the smallest whole day t with
+    ``(1 − OPEN_P) Φ(log(t / (5.5 × factor)) / 0.9) ≥ 0.5``.
+``hotline_response_in_time_prob``
+    Probability that a response is on the day received or the next.
+``visits_per_household_year``, ``visit_needs_per_visit``
+    Visits a household a year; expected recorded needs per visit.
+``floating_sweep_window``, ``floating_sweep_found_prob``
+    The sweep of piloted communities and the share of floating members found.
+``part_time_members_per_big_committee_mean``
+    2 + 1.06.
 ``dispute_rate_never_piloted_by_year``
     ``{year: value}``: mean over never-piloted communities of the expected
     dispute rate (cases per 1,000 households) in the year, base_rate(c) × A(y)

@@ -18,9 +18,11 @@ from evalkit.synthetic._params import (
     NONOVERALL_OFFSETS, PILOT_RR, RESETTLE_AGE, RESETTLE_EDU, RESOLVE_MEDIAN_DAYS, RESOLVE_P,
     SAT_COMMUNITY, SCALES, SEASON, STREETS, TERMS, TREND_IRR, TYPES, TYPE_PARAMS, UPLIFT,
     VOL_ACTIVE_BETA, VOL_ACTIVE_BETA_PARTY, VOL_EXTRA_RECORDS, VOL_PARTY_P, YEARS, _C1, _D1,
-    _D2, _SUFFIX,
+    _D2, _SUFFIX, MEETING_RATE, PART_TIME_EXTRA, PILOT_CLOSE_FACTOR, PILOT_MEETING_RR, REQUEST_SIGMA,
+    RESPONSE_DAYS_P, SWEEP_FOUND_P, VISIT_RATE, NEEDS_MEAN, NEEDS_RECORDED_P,
 )
 from evalkit.synthetic._extremes import PlantedWriter
+from evalkit.synthetic import _ledgers as L
 from evalkit.synthetic._records import _cadres, _disputes, _survey, _volunteers
 from evalkit.synthetic._writer import _cat, _ids, _take, _Writer
 
@@ -168,16 +170,19 @@ def _generate(folder: Path, *, scale: str, seed: int, fmt: str,
     pilots = []  # (cohort, base_rate)
     base_all, never_base = [], []
     sat_never = []
+    meetings, never_meetings = [], []  # (cohort, monthly meeting rate); never-piloted rates
     try:
         for d in range(n_d):
             rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(d,)))
-            info = _district(w, rng, d=d, district=dnames[d], city=cities[d],
+            info = _district(w, rng, seed=seed, d=d, district=dnames[d], city=cities[d],
                              first=int(offsets[d]), n=int(sizes[d]), width=width, p=p,
                              counters=counters)
             pilots.extend(info["pilots"])
             base_all.append(info["base"])
             never_base.append(info["never_base"])
             sat_never.append(info["sat_mean"])
+            meetings.extend(info["meetings"])
+            never_meetings.append(info["never_meetings"])
         _write_items(w)
         _write_targets(w, dnames[0])
     except BaseException:
@@ -193,9 +198,12 @@ def _generate(folder: Path, *, scale: str, seed: int, fmt: str,
         "generator": f"evalkit.synthetic {_version()}",
     }
     _write_json(folder / "dataset.json", meta)
-    _write_json(folder / "truth.json", {**_truth(scale, seed, n_c, n_d, p, pilots,
-                                                 np.concatenate(base_all), np.concatenate(never_base),
-                                                 sat_never), **(w.truth() if extremes else {})})
+    truth = _truth(scale, seed, n_c, n_d, p, pilots, np.concatenate(base_all), np.concatenate(never_base),
+                   sat_never)
+    truth.update(_ledger_truth(meetings, np.concatenate(never_meetings)))
+    if extremes:
+        truth.update(w.truth())
+    _write_json(folder / "truth.json", truth)
 
 
 def _version() -> str:
@@ -264,7 +272,37 @@ def _truth(scale, seed, n_c, n_d, p, pilots, base, never_base, sat_never) -> dic
     }
 
 
-def _district(w: _Writer, rng, *, d, district, city, first, n, width, p, counters) -> dict:
+def _ledger_truth(meetings, never_rate) -> dict:
+    """truth.json keys of the five ledgers (see the module docstring)."""
+    cohorts = {}
+    for g in COHORTS:
+        b = np.array([r for gg, r in meetings if gg == g])
+        if b.size:  # 12 months x (RR - 1) x the cohort's mean monthly rate, in every post year
+            cohorts[g] = (b.size, 12 * (PILOT_MEETING_RR - 1) * float(b.mean()))
+    n_p = sum(v[0] for v in cohorts.values())
+    on0, on1 = L.ontime_probability(1.0), L.ontime_probability(PILOT_CLOSE_FACTOR)
+    return {
+        "meeting_rate_per_month_mean": MEETING_RATE,
+        "meeting_count_never_piloted_mean": _r(12 * never_rate.mean()) if never_rate.size else None,
+        "pilot_meeting_rr": PILOT_MEETING_RR,
+        "pilot_meeting_count_att": (_r(sum(v[0] * v[1] for v in cohorts.values()) / n_p) if n_p else None),
+        "pilot_meeting_count_att_by_cohort": {str(g): _r(v[1]) for g, v in cohorts.items()},
+        "pilot_request_close_factor": PILOT_CLOSE_FACTOR,
+        "request_ontime_never_piloted": _r(on0),
+        "request_ontime_piloted": _r(on1),
+        "pilot_request_ontime_att": _r(on1 - on0),
+        "request_median_days_never_piloted": L.median_days(1.0),
+        "request_median_days_piloted": L.median_days(PILOT_CLOSE_FACTOR),
+        "hotline_response_in_time_prob": _r(RESPONSE_DAYS_P[0] + RESPONSE_DAYS_P[1]),
+        "visits_per_household_year": VISIT_RATE,
+        "visit_needs_per_visit": _r(NEEDS_MEAN * NEEDS_RECORDED_P),
+        "floating_sweep_window": "04-01..07-31 of the first piloted year",
+        "floating_sweep_found_prob": SWEEP_FOUND_P,
+        "part_time_members_per_big_committee_mean": _r(2 + PART_TIME_EXTRA),
+    }
+
+
+def _district(w: _Writer, rng, *, seed, d, district, city, first, n, width, p, counters) -> dict:
     ny = len(YEARS)
     cidx = np.arange(first, first + n)
     cids = _ids("C", cidx + 1, width)
@@ -327,22 +365,43 @@ def _district(w: _Writer, rng, *, d, district, city, first, n, width, p, counter
         "community_type": _take(TYPES, ctype), "households": hh24, "population": pop[:, -1],
         "pilot": pilot, "pilot_start": pstart,
     })
+    # the ledgers of LEDGERS.md and their columns draw from a second stream: the tables
+    # above keep the values they had before those ledgers existed
+    rng2 = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(d, 1)))
+    extra = L.year_extras(rng2, n=n, hh=hh, pilot=pilot, cohort=cohort)
     rows = np.repeat(np.arange(n), ny)
     w.write("community_years", {
         "community_id": pc.take(cids, pa.array(rows)), "year": np.tile(yrs, n),
         "households": hh.ravel(), "population": pop.ravel(),
         "party_members_registered": registered.ravel(),
         "party_members_floating": floating.ravel(), "grid_workers": grid.ravel(),
+        **{k: v.ravel() for k, v in extra.items()},
     })
 
-    base = _disputes(w, rng, n=n, cids=cids, ctype=ctype, hh=hh, cohort=cohort,
-                     pilot=pilot, p=p, counters=counters)
-    _volunteers(w, rng, n=n, cids=cids, pop=pop, p=p, counters=counters)
+    base, cases = _disputes(w, rng, n=n, cids=cids, ctype=ctype, hh=hh, cohort=cohort,
+                            pilot=pilot, p=p, counters=counters)
+    street_names = [STREETS[s] + "街道" for s in street]
+    vol = _volunteers(w, rng, n=n, cids=cids, pop=pop, p=p, counters=counters,
+                      team=lambda com: L.teams(rng2, com=com, names=names, street_names=street_names))
     _cadres(w, rng, n=n, cids=cids, ctype=ctype, grid=grid, p=p, counters=counters)
+    L.part_time_cadres(w, rng2, n=n, cids=cids, big=extra["big_party_committee"], p=p, counters=counters)
     sat_mean = _survey(w, rng, n=n, cids=cids, hh=hh, pilot=pilot, cohort=cohort,
                        district=district, p=p)
+    # one activity factor per community for visits and requests (the channel mix stays the same)
+    factor = np.exp(rng2.normal(0, REQUEST_SIGMA, n) - REQUEST_SIGMA ** 2 / 2)
+    vis = L.visits(w, rng2, n=n, cids=cids, hh=hh, factor=factor, p=p, counters=counters)
+    req = L.requests(w, rng2, n=n, cids=cids, hh=hh, factor=factor, pilot=pilot, cohort=cohort, vis=vis,
+                     disputes=cases, p=p, counters=counters)
+    meet = L.deliberations(w, rng2, n=n, cids=cids, pilot=pilot, cohort=cohort, req=req, p=p,
+                           counters=counters)
+    L.party_members(w, rng2, n=n, cids=cids, registered=registered[:, -1], floating=floating[:, -1],
+                    pilot=pilot, cohort=cohort, vol=vol, oc_members=extra["owners_committee_members"][:, -1],
+                    building_heads=extra["building_heads"][:, -1], p=p, counters=counters)
+    L.projects(w, rng2, n=n, cids=cids, p=p, counters=counters)
     return {"pilots": list(zip(cohort[pilot].tolist(), base[pilot].tolist())), "base": base,
-            "never_base": base[~pilot], "sat_mean": sat_mean}
+            "never_base": base[~pilot], "sat_mean": sat_mean,
+            "meetings": list(zip(cohort[pilot].tolist(), meet[pilot].tolist())),
+            "never_meetings": meet[~pilot]}
 
 
 def _write_items(w: _Writer) -> None:

@@ -139,3 +139,81 @@ _SUFFIX = {
 }
 
 ROLES = tuple(CADRE_ROLES)
+
+# --- the five ledgers of LEDGERS.md ------------------------------------------------------
+# Every rate below is per community and the same at every scale (city scale: ~150,000
+# requests and ~300,000 visits a year).  The planted effects are PILOT_MEETING_RR (meetings)
+# and PILOT_CLOSE_FACTOR (days to close a request), both from the first piloted year.
+
+#: Meetings per community-month (never piloted): a joint meeting every month or two plus
+#: the other kinds; the community's own rate is this times a log-normal factor of mean 1.
+MEETING_RATE = 1.1
+MEETING_SIGMA = 0.3
+PILOT_MEETING_RR = 1.5
+MEETING_TYPES_P = {"joint": 0.40, "deliberation": 0.32, "owners": 0.10, "briefing": 0.09,
+                   "hearing": 0.05, "other": 0.04}
+ITEMS_EXTRA = 0.9                       # items per meeting: 1 + Poisson(ITEMS_EXTRA)
+UNITS_MEAN = {"joint": 2.5, "deliberation": 0.6}   # units_present: joint 1 + Poisson, others Poisson
+UNITS_OTHER = 0.3
+UNITS_RECORDED_P = 0.9
+ISSUE_P = {"property": 0.16, "facilities": 0.12, "infrastructure": 0.08, "environment": 0.12,
+           "parking": 0.10, "safety": 0.07, "neighbor": 0.06, "assistance": 0.08, "culture": 0.05,
+           "services": 0.06, "policy": 0.04, "party": 0.03, "other": 0.03}
+ITEM_SOURCE_P = {"resident": 0.35, "request": 0.15, "party_org": 0.15, "unit": 0.10, "grid": 0.12,
+                 "street": 0.10, "other": 0.03}
+OUTCOME_P = {"agreed": 0.72, "not_agreed": 0.08, "deferred": 0.12, "referred": 0.08}
+IMPLEMENT_P, IMPLEMENT_MEDIAN_DAYS, IMPLEMENT_SIGMA = 0.8, 25.0, 0.8
+FUNDS_P, FUNDS_MEDIAN, FUNDS_SIGMA = 0.3, 6000.0, 1.0
+PUBLISHED_P = 0.85
+
+#: Requests per 1,000 households a year by channel (the visit channel comes from visits).
+REQUEST_RATES = {"hotline": 10.0, "grid": 15.0, "walk_in": 6.0, "online": 5.0, "meeting": 2.0,
+                 "petition": 1.0, "other": 1.0}
+REQUEST_SIGMA = 0.3
+DUE_DAYS = {"hotline": 7}               # every other channel: DUE_DAYS_OTHER
+DUE_DAYS_OTHER = 15
+CLOSE_MEDIAN_DAYS, CLOSE_SIGMA = 5.5, 0.9
+OPEN_P = 0.02                           # never closed
+PILOT_CLOSE_FACTOR = 0.6                # days to close x this from the first piloted year
+REQUEST_TYPE_P = {"consultation": 0.20, "help": 0.25, "complaint": 0.35, "report": 0.05,
+                  "suggestion": 0.10, "other": 0.05}
+RESPONSE_DAYS_P = (0.70, 0.27, 0.02, 0.01)   # responded 0, 1, 2, 3 days after receipt
+RESPONSE_FLAG_P = 0.6                   # hotline rows carrying responded_in_time
+ASSESSED_P = 0.92
+RESOLUTION_P = {"resolved": 0.94, "unresolved": 0.04, "not_rated": 0.02}
+SATISFACTION_P = {"satisfied": 0.70, "fairly": 0.24, "dissatisfied": 0.03, "not_rated": 0.03}
+CASE_LINK_P = 0.04                      # complaints that became a dispute case of the community
+VISIT_REQUEST_P = 0.35                  # visits with needs found that raised a request
+
+#: Visits per household a year; campaign months April-July at twice the other months.  A
+#: community's visits and requests share one activity factor (log-normal, REQUEST_SIGMA).
+VISIT_RATE = 0.1
+VISIT_MONTH = np.array([1, 1, 1, 2, 2, 2, 2, 1, 1, 1, 1, 1], float)
+VISIT_MONTH = VISIT_MONTH / VISIT_MONTH.mean()
+VISIT_MODE_P = {"in_home": 0.55, "doorstep": 0.15, "point": 0.15, "phone": 0.12, "other": 0.03}
+VISITOR_P = {"grid_worker": 0.35, "group_leader": 0.15, "building_head": 0.15, "cadre": 0.15,
+             "party_member": 0.10, "volunteer": 0.08, "other": 0.02}
+NEEDS_MEAN = 0.24                       # Honghu: 700+ needs in 3,000+ visits
+NEEDS_RECORDED_P = 0.95
+
+#: Party roster: the floating-member sweep of piloted communities (April-July of the first
+#: piloted year; Honghu found 110 of 116), found elsewhere at random over the years.
+SWEEP_FOUND_P = 0.95
+OTHER_FOUND_P = 0.35
+TRANSFER_P = 0.12                       # found floating members who later transfer in
+AWAY_SHARE, LEFT_SHARE, REPORTING_SHARE = 0.03, 0.03, 0.15
+REPORTING_LINK_P = 0.7                  # reporting members registered as volunteers
+
+#: Funded projects per community a year, their money (yuan) and organisations.
+PROJECTS_PER_COMMUNITY = 0.5
+PROJECT_MEDIAN_YUAN, PROJECT_SIGMA = 9000.0, 0.5
+ORGS_PER_COMMUNITY = 0.4
+SHARED_PROJECT_P = 0.15                 # a project in two communities (the money shared)
+PROGRAMME_P = {"venture": 0.50, "micro": 0.30, "purchase": 0.12, "charity": 0.05, "other": 0.03}
+SERVICE_AREA_P = {"elderly": 0.28, "children": 0.18, "assistance": 0.14, "disability": 0.08,
+                  "governance": 0.12, "environment": 0.08, "culture": 0.10, "other": 0.02}
+
+#: Part-time members (heads of units) per community with a 大党委: 2 + Poisson(1.06)
+#: (Qiaokou: 389 in 127).
+PART_TIME_EXTRA = 1.06
+TEAM_KINDS = ("党员先锋队", "巾帼志愿服务队", "青年志愿服务队", "银龄志愿服务队")

@@ -66,10 +66,14 @@ def _disputes(w, rng, *, n, cids, ctype, hh, cohort, pilot, p, counters) -> np.n
         "resolved_on": np.ma.masked_array(done, mask=~resolved),
         "method": pc.if_else(pa.array(resolved), _take(METHODS, method), pa.nulls(k, pa.string())),
     })
-    return base
+    by_com = np.argsort(com, kind="stable")
+    return base, {"com_sorted": com[by_com], "ids_sorted": pc.take(ids, pa.array(by_com))}
 
 
-def _volunteers(w, rng, *, n, cids, pop, p, counters) -> None:
+def _volunteers(w, rng, *, n, cids, pop, p, counters, team=None) -> dict:
+    """Volunteers and their service records.  ``team(com)`` gives the volunteers' teams
+    (drawn from another random stream, so these draws are the same with or without it).
+    Returns the volunteers' ids, communities and Party flags."""
     share = p["vol_share"] * np.exp(rng.normal(0, 0.5, n) - 0.125)
     nv = rng.poisson(pop[:, -1] * share)
     com = np.repeat(np.arange(n), nv)
@@ -93,7 +97,7 @@ def _volunteers(w, rng, *, n, cids, pop, p, counters) -> None:
         "volunteer_id": vids, "community_id": pc.take(cids, pa.array(com)),
         "registered_on": reg, "left_on": np.ma.masked_array(left, mask=~leaves),
         "birth_year": byear, "gender": _take(("male", "female"), female.astype(int)),
-        "party_member": party,
+        "party_member": party, "team": team(com) if team is not None else pa.nulls(k, pa.string()),
     })
     # service records: per volunteer-year, the registered part [lo, hi] of the year
     ny = len(YEARS)
@@ -121,6 +125,7 @@ def _volunteers(w, rng, *, n, cids, pop, p, counters) -> None:
         "record_id": rids, "volunteer_id": pc.take(vids, pa.array(v)), "served_on": served,
         "hours": hours, "service_type": _take(SERVICES, stype),
     })
+    return {"ids": vids, "com": com, "party": party}
 
 
 def _cadres(w, rng, *, n, cids, ctype, grid, p, counters) -> None:

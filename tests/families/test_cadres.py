@@ -115,7 +115,7 @@ def pick(df, indicator, unit, category=None, level=None):
 
 def test_catalog_entries_follow_the_protocol():
     keys = {"id", "family", "name_zh", "name_en", "definition_zh", "definition_en", "unit",
-            "direction", "interval", "category", "survey", "benchmark"}
+            "direction", "interval", "category", "survey", "benchmark", "total"}
     ids = [e["id"] for e in cadres.CATALOG]
     assert len(ids) == len(set(ids)) == 8
     for e in cadres.CATALOG:

@@ -83,7 +83,7 @@ def test_monthly_rates(t2024):
 
 
 def test_rate_change(t2024):
-    r = one(t2024, indicator="dispute_rate_change", level="community", unit_id="C1")
+    r = one(t2024, indicator="dispute_rate_change", level="community", unit_id="C1", category=None)
     # 2024: 4/150; 2023: 2 cases / 100 households (no 2023 override)
     assert r["value"] == pytest.approx((4 / 150) / (2 / 100) - 1, **EXACT)
     # exact conditional interval: Clopper-Pearson on k1 | k1 + k0, reference statsmodels
@@ -91,7 +91,7 @@ def test_rate_change(t2024):
     f = 100 / 150
     assert r["ci_low"] == pytest.approx(pl / (1 - pl) * f - 1, rel=1e-8)
     assert r["ci_high"] == pytest.approx(pu / (1 - pu) * f - 1, rel=1e-8)
-    r = one(t2024, indicator="dispute_rate_change", level="community", unit_id="C4")
+    r = one(t2024, indicator="dispute_rate_change", level="community", unit_id="C4", category=None)
     assert pd.isna(r["value"]) and r["note"]            # rate 0 the year before: undefined
 
 
@@ -134,7 +134,7 @@ def test_a_year_the_ledger_begins_in_is_noted_and_so_is_a_change_against_it():
     t = indicators(small_dataset(), year=2023, level=["city"], families=FAMS,
                    indicators=["dispute_count", "dispute_rate_change"])
     assert pd.isna(one(t, indicator="dispute_count", level="city", period="2023")["note"])
-    r = one(t, indicator="dispute_rate_change", level="city", period="2023")
+    r = one(t, indicator="dispute_rate_change", level="city", period="2023", category=None)
     assert r["note"] == "2022 from 02-01" and np.isfinite(r["value"])
 
 

@@ -128,7 +128,7 @@ def wmean(r, var, mask):
 
 def test_catalog_entries_follow_the_protocol():
     keys = {"id", "family", "name_zh", "name_en", "definition_zh", "definition_en", "unit",
-            "direction", "interval", "category", "survey", "benchmark"}
+            "direction", "interval", "category", "survey", "benchmark", "total"}
     assert [e["id"] for e in sat.CATALOG] == ["satisfaction_index", "satisfaction_dimension",
                                               "satisfaction_overall_top2", "satisfaction_alpha"]
     for e in sat.CATALOG:

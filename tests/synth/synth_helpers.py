@@ -6,7 +6,8 @@ import pandas as pd
 
 DEMO_SEED = 20241
 TABLE_NAMES = ("communities", "community_years", "disputes", "volunteers", "volunteer_hours",
-               "cadres", "survey_responses", "survey_items", "targets")
+               "cadres", "survey_responses", "survey_items", "targets", "deliberations", "requests",
+               "visits", "party_members", "projects")
 
 
 def read_csv_tables(path) -> dict[str, pd.DataFrame]:

@@ -57,8 +57,10 @@ def test_parquet_deterministic_and_chunked(tmp_path, monkeypatch):
 
 
 def test_demo_is_small(demo_path):
+    # ~4.1 MB for the seven tables of DATA.md; the five ledgers of LEDGERS.md at their calibrated
+    # per-community rates add ~7.5 MB (visits 3.4, requests 2.7, deliberations 0.7, roster 0.6)
     total = sum(p.stat().st_size for p in demo_path.iterdir())
-    assert total < 5_000_000
+    assert total < 13_000_000
 
 
 def test_refuses_to_overwrite_foreign_folder(tmp_path):
