@@ -80,7 +80,7 @@ def test_real_report_notebook_html_and_screenshot(tmp_path):
     assert not re.search(r'(src|href)\s*=\s*["\']?https?://', a, re.I)
     nb = nbformat.read(out1 / "南山区.ipynb", as_version=4)
     assert nb.metadata["papermill"]["parameters"]["district"] == "南山区"
-    from evalkit.report.export import glyph_warnings
+    from evalkit.report.execute import glyph_warnings
 
     assert glyph_warnings(nb) == []
     exe = _chromium()

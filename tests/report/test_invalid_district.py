@@ -49,9 +49,15 @@ def _bad_copy(tmp_path: Path) -> Path:
 
 def _nb(path: Path, district: bool) -> Path:
     src = ('data_dir: str = ""\n' + ('district: str = ""\n' if district else "") +
-           'year: int = 2024\nlang: str = "zh"\nindicators_path: str = ""\npilot_path: str = ""')
+           'year: int = 2024\nlang: str = "zh"\nindicators_path: str = ""\npilot_path: str = ""\n'
+           'invalid_districts: list = []')
     body = ('from IPython.display import HTML, display\n'
-            f'display(HTML("<h1>" + {"district" if district else repr("全市")} + "</h1>"))')
+            f'display(HTML("<h1>" + {"district" if district else repr("全市")} + "</h1>"))\n')
+    if not district:  # the city summary's notice, from the districts the batch passes
+        body += ('import pandas as pd\nfrom evalkit.report.data import ReportData\n'
+                 'from evalkit.report.sections import validation_note\n'
+                 'display(*validation_note(ReportData(table=pd.DataFrame(), district=None, year=year, '
+                 'invalid=tuple(invalid_districts))))')
     return stand_in_notebook(path, body, src)
 
 

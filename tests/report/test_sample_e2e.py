@@ -23,7 +23,7 @@ def _chromium():
 def test_sample_batch_two_districts_and_city(tmp_path):
     from evalkit.io import load
     from evalkit.report.batch import build_reports
-    from evalkit.report.export import glyph_warnings
+    from evalkit.report.execute import glyph_warnings
 
     ds = load(SAMPLE)
     d = list(ds.districts[:2])
@@ -82,7 +82,7 @@ def test_explore_notebook_runs_on_the_sample(tmp_path):
     """The researchers' tour executes top to bottom on data/sample with the public API."""
     import papermill as pm
 
-    from evalkit.report.export import glyph_warnings
+    from evalkit.report.execute import glyph_warnings
 
     out = tmp_path / "explore.ipynb"
     pm.execute_notebook(str(ROOT / "notebooks" / "explore.ipynb"), str(out),

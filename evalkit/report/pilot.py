@@ -1,0 +1,307 @@
+"""Every use the reports make of the pilot comparison (试点对比), in one module.
+
+The batch computes the comparison once (:func:`compute_pilot`, for the city
+and each district, with the plain-language paragraphs); a report picks the
+rows it shows (:func:`pilot_result`), states a finding (:func:`finding`) and
+displays its section (:func:`section`).  When :func:`evalkit.pilot.compare`
+changes what it returns, this is the module to port: the facts read from a
+result row (few piloted units, the randomisation p-value) are read in
+:func:`_few_units` and :func:`pilot_rows` only.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from evalkit import labels as tx
+from evalkit.report import blocks as B
+
+__all__ = ["compute_pilot", "pilot_result", "pilot_rows", "pilot_explain", "pilot_table", "finding", "section"]
+
+_FEW = re.compile(r"few piloted units \((\d+)\)")
+_SHOWN = {"pilot_att": 0, "pilot_did": 1, "pilot_pretrend": 2}
+
+
+def _translated(result: pd.DataFrame, lang: str) -> pd.DataFrame:
+    """The result with the outcome id replaced by its catalog name (for explain and the plot title)."""
+    cat = result["category"].astype("object")
+    return result.assign(category=cat.map(lambda c: tx.name(str(c), lang) if pd.notna(c) else c))
+
+
+def _error_row(level: str, unit: str, period: str, outcome: str, err) -> dict:
+    return {"indicator": "pilot_error", "level": level, "unit_id": unit, "unit_name": unit, "district": unit,
+            "period": period, "category": outcome, "note": f"{err.zh}\n{err.en}"}
+
+
+def compute_pilot(ds, *, year: int, outcome: str = "dispute_rate", districts=None, seed: int = 20241,
+                  draws: int = 999) -> pd.DataFrame:
+    """The pilot comparison for the city and each district, once, as one long table.
+
+    Parameters
+    ----------
+    ds
+        The loaded Dataset (every district).
+    year
+        Last year of the window; the first is the first year of the data
+        (:func:`evalkit.report.data.data_years`).
+    outcome
+        The outcome indicator (community-level yearly values).
+    districts
+        Districts to compare within (default: every district of the register).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Rows of :func:`evalkit.pilot.compare` at level ``city`` and ``district``, with
+        the plain-language paragraphs (``indicator = "pilot_text"``, ``category`` the
+        language).  A unit whose comparison cannot be estimated gets one row
+        ``indicator = "pilot_error"`` whose ``note`` holds the reason (zh, then en after
+        a newline).  Empty when the data have no piloted community or a single year.
+
+    Notes
+    -----
+    Computed once per batch and passed to every notebook (``pilot_path``), so no
+    report fits a model.  See :func:`evalkit.pilot.compare` for the estimators
+    (Callaway–Sant'Anna ATT, TWFE DiD, pre-trend Wald test).
+
+    References
+    ----------
+    Callaway, B. & Sant'Anna, P. H. C. (2021). Difference-in-differences with
+    multiple time periods. *Journal of Econometrics* 225(2), 200–230.
+
+    Examples
+    --------
+    >>> from evalkit.io import load
+    >>> p = compute_pilot(load("data/sample"), year=2024, draws=99)  # doctest: +SKIP
+    >>> sorted(set(p["level"]))  # doctest: +SKIP
+    ['city', 'district']
+    """
+    from evalkit.exceptions import EvalkitError
+    from evalkit.families._frame import finalize
+    from evalkit.pilot import compare, explain, first_piloted_year
+    from evalkit.report.data import data_years
+
+    com = ds["communities"]
+    piloted = first_piloted_year(com["pilot"] if "pilot" in com else pd.Series(False, index=com.index),
+                                 com["pilot_start"] if "pilot_start" in com else pd.Series(pd.NaT, index=com.index))
+    years = data_years(ds, year)
+    start, end = years[0], years[-1]
+    if not (piloted.fillna(0) > 0).any() or start >= end:
+        return pd.DataFrame()  # no pilot data, or a single year: there is nothing to compare
+
+    def with_text(res):
+        # the plain-language paragraphs, precomputed so that no report imports the estimators
+        r0 = res.iloc[0]
+        rows = [{"indicator": "pilot_text", "level": r0["level"], "unit_id": r0["unit_id"],
+                 "unit_name": r0["unit_name"], "district": r0["district"], "period": r0["period"],
+                 "category": lang, "note": explain(_translated(res, lang), lang=lang)} for lang in ("zh", "en")]
+        return pd.concat([res, pd.DataFrame(rows)], ignore_index=True)
+
+    period = f"{start}-{end}"
+    parts = []
+    # compare() refuses a comparison it cannot estimate (too few piloted or comparison
+    # communities) with an EvalkitError: the reason is kept and shown, never dropped
+    try:
+        parts.append(with_text(compare(ds, outcome=outcome, start=start, end=end, level="city", seed=seed,
+                                       draws=draws)))
+    except EvalkitError as err:
+        parts.append(pd.DataFrame([_error_row("city", "all", period, outcome, err)]))
+    if districts is None:
+        districts = sorted(com["district"].dropna().astype(str).unique())
+    for d in districts:
+        try:
+            parts.append(with_text(compare(ds, outcome=outcome, start=start, end=end, level="district",
+                                           district=d, seed=seed, draws=draws)))
+        except EvalkitError as err:
+            parts.append(pd.DataFrame([_error_row("district", d, period, outcome, err)]))
+    return finalize(pd.concat(parts, ignore_index=True))
+
+
+def _reason(rows: pd.DataFrame, lang: str) -> str:
+    err = rows.loc[rows["indicator"] == "pilot_error", "note"]
+    if not len(err):
+        return ""
+    zh, _, en = str(err.iloc[0]).partition("\n")
+    return (zh if lang == "zh" else (en or zh)).rstrip("。.")
+
+
+def pilot_result(rd) -> tuple[pd.DataFrame, str | None]:
+    """The pilot comparison the report shows, and why the district's own is missing.
+
+    Returns
+    -------
+    (DataFrame, str or None)
+        The rows of one unit (the district's own comparison when it could be
+        estimated, else the city's), and None or the reason (in ``rd.lang``) the
+        district's own comparison could not be estimated.  Empty rows when there is
+        no comparison at all.
+
+    Examples
+    --------
+    >>> from evalkit.report.data import ReportData
+    >>> pilot_result(ReportData(table=pd.DataFrame(), district="甲", year=2024))
+    (Empty DataFrame
+    Columns: []
+    Index: [], None)
+    """
+    p = rd.pilot
+    if p is None or len(p) == 0:
+        return pd.DataFrame(), None
+    city = p.loc[p["level"] == "city"]
+    if not rd.district:
+        return city, None
+    own = p.loc[(p["level"] == "district") & (p["unit_id"] == rd.district)]
+    if (own["indicator"] == "pilot_att").any():
+        return own, None
+    why = _reason(own, rd.lang)
+    return city, why or ("试点数据不足" if rd.lang == "zh" else "too few pilot data")
+
+
+def _estimated(p: pd.DataFrame) -> bool:
+    return len(p) > 0 and (p["indicator"] == "pilot_att").any()
+
+
+def pilot_rows(rd) -> pd.DataFrame:
+    """The headline pilot rows (ATT, DiD, pre-trend) the report shows, in that order."""
+    p, _ = pilot_result(rd)
+    if not _estimated(p):
+        return pd.DataFrame()
+    p = p.loc[p["indicator"].isin(_SHOWN)]
+    return p.assign(_o=p["indicator"].map(_SHOWN)).sort_values("_o").drop(columns="_o")
+
+
+def _few_units(row) -> int | None:
+    """The number of piloted units when it is below :data:`evalkit.pilot.FEW_UNITS`, else None."""
+    m = _FEW.search(str(row.get("note", "")))
+    return int(m.group(1)) if m else None
+
+
+def _fp(x) -> str:
+    return "—" if pd.isna(x) else ("<0.001" if x < 0.001 else f"{x:.3f}")
+
+
+def _fe(x) -> str:
+    return "—" if pd.isna(x) else f"{x:.2f}"
+
+
+def pilot_explain(rd) -> str:
+    """The plain-language paragraph (precomputed by the batch) in ``rd.lang``; "" when none."""
+    p, _ = pilot_result(rd)
+    if not _estimated(p):
+        return ""
+    pre = p.loc[(p["indicator"] == "pilot_text") & (p["category"] == rd.lang), "note"]
+    if len(pre):
+        return str(pre.iloc[0])
+    from evalkit.pilot import explain  # a comparison computed outside the batch
+
+    return explain(_translated(p, rd.lang), lang=rd.lang)
+
+
+def pilot_table(rd) -> list:
+    """The estimates table (ATT, DiD, pre-trend test) and the notes its intervals need.
+
+    With fewer than 10 piloted units the TWFE interval (cluster-robust with that few
+    clusters) is not shown, and the table says why; an ATT without an interval says why.
+    """
+    lang = rd.lang
+    p = pilot_rows(rd)
+    if p.empty:
+        return [B.Paragraph(tx.t("no_pilot_data", lang))]
+    body, notes = [], []
+    for r in p.to_dict("records"):
+        label = tx.t(f"{r['indicator']}_label", lang)
+        outcome = tx.name(str(r["category"]), lang)
+        few = _few_units(r)
+        if r["indicator"] == "pilot_pretrend":
+            est, ci = ("—" if pd.isna(r["value"]) else f"χ² = {_fe(r['value'])}"), "—"
+        elif r["indicator"] == "pilot_did" and few is not None:
+            est, ci = _fe(r["value"]), "—"
+            notes.append(tx.t("pilot_twfe_hidden", lang, n=few))
+        else:
+            est = _fe(r["value"])
+            ci = "—" if pd.isna(r["ci_low"]) or pd.isna(r["ci_high"]) else f"{_fe(r['ci_low'])} – {_fe(r['ci_high'])}"
+            if ci == "—" and r["indicator"] == "pilot_att":
+                notes.append(tx.t("ci_none", lang) + ("。" if lang == "zh" else "."))
+        body.append((label, outcome, str(r["period"]), est, ci, _fp(r["p_value"]),
+                     "—" if pd.isna(r["n"]) else str(int(r["n"]))))
+    header = [tx.t(k, lang) for k in ("col_method", "col_outcome", "col_window", "col_estimate", "col_interval",
+                                      "col_p", "col_n")]
+    table = B.Table(header, body, caption=tx.t("pilot_table_caption", lang),
+                    kinds=("text", "text", "text", "number", "number", "number", "number"))
+    return [table] + [B.Note(n) for n in notes]
+
+
+def finding(rd) -> str | None:
+    """The findings' sentence on the pilot comparison (None when the report has none of its own)."""
+    from evalkit.families._frame import interval_disagrees
+
+    lang = rd.lang
+    if pilot_result(rd)[1] is not None:  # the district's own could not be estimated
+        return None
+    p = pilot_rows(rd)
+    att = p.loc[p["indicator"] == "pilot_att"] if len(p) else p
+    if not len(att) or pd.isna(att["value"].iloc[0]):
+        return None
+    r = att.iloc[0]
+    u = tx.unit(str(r["category"]))
+    nm = tx.name(str(r["category"]), lang)
+    sig = pd.notna(r["p_value"]) and r["p_value"] < 0.05
+    v = float(r["value"])
+
+    def fv(x):
+        if u == "share":
+            return f"{100 * x:.1f} " + ("个百分点" if lang == "zh" else "points")
+        return tx.fmt_value(x, u, lang)
+
+    interval = (tx.t("ci_text", lang, lo=fv(r["ci_low"]), hi=fv(r["ci_high"]))
+                if pd.notna(r["ci_low"]) and pd.notna(r["ci_high"]) else tx.t("ci_none", lang))
+    if _few_units(r) is not None:
+        text = tx.t("f_pilot_few", lang, name=nm, value=fv(v), interval=interval,
+                    p="—" if pd.isna(r["p_value"]) else f"{r['p_value']:.3f}",
+                    verdict=tx.t("verdict_sig" if sig else "verdict_ns", lang))
+        if interval_disagrees(r):
+            inc = "includes" if r["ci_low"] <= 0 <= r["ci_high"] else "excludes"
+            text += (" " if lang == "en" else "") + tx.t("pilot_clash", lang, inc=tx.t(inc, lang))
+        return text
+    if sig:
+        return tx.t("f_pilot_sig", lang, name=nm, value=fv(abs(v)), dir=tx.t("lower" if v < 0 else "higher", lang),
+                    interval=interval)
+    return tx.t("f_pilot_ns", lang, name=nm, value=fv(v), interval=interval)
+
+
+def section(rd) -> list:
+    """The pilot section's blocks: scope, plain-language paragraph, table, event study, pre-trend caveat.
+
+    When the district's own comparison cannot be estimated (too few piloted or
+    comparison communities) a sentence says so and the city's is shown; when the
+    city's cannot be estimated either, a sentence says why.
+    """
+    from evalkit.report.blocks import figure
+
+    lang = rd.lang
+    p, why = pilot_result(rd)
+    if not _estimated(p):
+        reason = _reason(p, lang) if len(p) else ""
+        return [B.Paragraph(tx.t("no_pilot_reason", lang, why=reason) if reason else tx.t("no_pilot_data", lang))]
+    out = []
+    if why:
+        out.append(B.Note(tx.t("no_pilot_district", lang, why=why)))
+    else:
+        out.append(B.Paragraph(tx.t("pilot_scope_district" if rd.district else "pilot_scope_city", lang)))
+    text = pilot_explain(rd)
+    if text:
+        out.append(B.Note(text, "explain"))
+    out += pilot_table(rd)
+    ev = p.loc[p["indicator"] == "pilot_event"]
+    if len(ev) and ev["value"].notna().any():
+        from evalkit.plot.event import event_study
+
+        out.append(figure(event_study(_translated(ev, lang), lang=lang)))
+    pt = p.loc[p["indicator"] == "pilot_pretrend"]
+    if len(pt):
+        pv = pt["p_value"].iloc[0]
+        verdict = "pretrend_untested" if pd.isna(pv) else ("pretrend_ok" if pv >= 0.05 else "pretrend_bad")
+        out.append(B.Note(tx.t("pilot_pretrend_caveat", lang, p=_fp(pv), verdict=tx.t(verdict, lang))))
+    return out
