@@ -213,6 +213,7 @@ TEXT: dict[str, tuple[str, str]] = {
     "rank_invalid_note": ("标 * 的区县（{districts}）数据未通过校验：其数值照列，但不参与排名，其余各区的名次按剔除这些区后计算。",
                           "Districts marked * ({districts}) failed validation: their values are shown but they are "
                           "not ranked, and the other districts are ranked without them."),
+    "family_shown_above": ("本领域的各区比较见上文“各区排名”。", "The districts are compared on this family above, under Ranks."),
     "no_pilot_data": ("本次未做试点对比：数据中没有试点社区，或只有一年的数据。",
                       "No pilot comparison was made: the data have no piloted community, or a single year."),
     "no_pilot_reason": ("本次无法做试点对比（{why}）。", "No pilot comparison could be made ({why})."),

@@ -46,7 +46,13 @@ CellStyle = Literal["met", "not_met", "strong"]
 
 
 class Block:
-    """Base of the blocks: JSON and the notebook's MIME bundle."""
+    """Base of the blocks: JSON and the notebook's MIME bundle.
+
+    Examples
+    --------
+    >>> sorted(Paragraph("正文")._repr_mimebundle_())
+    ['application/vnd.evalkit.block+json', 'text/html']
+    """
 
     kind: str = ""
 
@@ -319,6 +325,11 @@ class Foreign:
     """A notebook output that is not a block (a custom notebook's own HTML, picture or text).
 
     The HTML export shows it as it is; structured exports leave it out.
+
+    Examples
+    --------
+    >>> Foreign("<p>自定义</p>").html
+    '<p>自定义</p>'
     """
 
     html: str

@@ -221,7 +221,13 @@ def read_table(path, district: str | None = None, *, restrict: bool = False) -> 
 
 
 def targets(ds) -> pd.DataFrame | None:
-    """The dataset's ``targets`` table (考核目标), or None when it has none."""
+    """The dataset's ``targets`` table (考核目标), or None when it has none (or no dataset).
+
+    Examples
+    --------
+    >>> targets(None) is None
+    True
+    """
     return ds["targets"] if ds is not None and ds.has("targets") else None
 
 

@@ -85,7 +85,8 @@ def findings(rd, hl: pd.DataFrame | None = None, *, max_sentences: int = 6) -> l
     --------
     >>> from evalkit.report.data import ReportData
     >>> t = pd.DataFrame({"indicator": "dispute_resolution_rate", "level": "district", "unit_id": "甲",
-    ...                   "period": ["2023", "2024"], "category": None, "value": [1.0, 1.0], "suppressed": False})
+    ...                   "district": "甲", "period": ["2023", "2024"], "category": None, "value": [1.0, 1.0],
+    ...                   "suppressed": False})
     >>> findings(ReportData(table=t, district="甲", year=2024))  # equal values: no change to report
     ['本年数据不足，未能生成文字结论。']
     >>> t.loc[1, "value"] = 0.9

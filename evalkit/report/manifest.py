@@ -53,6 +53,15 @@ def data_hash(data_dir: str | Path) -> str:
     ``H = sha256( Σ_files  path_utf8 ‖ 0x00 ‖ sha256(content) ‖ 0x0a )`` in
     sorted path order; hidden files and ``__pycache__`` are skipped, so the
     same files give the same hash wherever the folder lives.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> a, b = pathlib.Path(tempfile.mkdtemp()), pathlib.Path(tempfile.mkdtemp())
+    >>> for d in (a, b):
+    ...     _ = (d / "x.csv").write_text("1")
+    >>> data_hash(a) == data_hash(b)
+    True
     """
     root = Path(data_dir)
     h = hashlib.sha256()
@@ -85,7 +94,16 @@ def versions() -> dict:
 
 @dataclass(frozen=True)
 class TableFile:
-    """A table the batch wrote once for every report (indicators, pilot comparison)."""
+    """A table the batch wrote once for every report (indicators, pilot comparison).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "indicators_2024.parquet"
+    >>> _ = p.write_bytes(b"x")
+    >>> TableFile(p, 1).to_json()["path"]
+    'indicators_2024.parquet'
+    """
 
     path: Path
     rows: int
@@ -148,5 +166,5 @@ def write_manifest(path: str | Path, manifest) -> Path:
 
 
 def read_manifest(path: str | Path) -> dict:
-    """The manifest's JSON (see :func:`write_manifest`)."""
+    """The manifest's JSON (see :func:`write_manifest`, whose example reads one back)."""
     return json.loads(Path(path).read_text(encoding="utf-8"))

@@ -23,14 +23,26 @@ HEADLINE = (
 
 
 def plain(df: pd.DataFrame) -> pd.DataFrame:
-    """Rows without a category (the indicator itself, not a breakdown)."""
+    """Rows without a category (the indicator itself, not a breakdown).
+
+    Examples
+    --------
+    >>> plain(pd.DataFrame({"category": [None, "college"], "value": [1, 2]}))["value"].tolist()
+    [1]
+    """
     if "category" in df.columns:
         return df.loc[df["category"].isna() | (df["category"] == "")]
     return df
 
 
 def ranked(indicator: str) -> bool:
-    """Whether an indicator is ranked: it has a direction (higher or lower is better)."""
+    """Whether an indicator is ranked: it has a direction (higher or lower is better).
+
+    Examples
+    --------
+    >>> ranked("dispute_resolution_rate"), ranked("dispute_rate")
+    (True, False)
+    """
     return tx.direction(indicator) in ("higher_better", "lower_better")
 
 
@@ -52,7 +64,15 @@ def value_of(table: pd.DataFrame, indicator: str, level: str, unit_id: str, peri
 
 
 def district_values(table: pd.DataFrame, indicator: str, period: str, exclude=()) -> pd.Series:
-    """The districts' values (unit_id -> value), without missing values and ``exclude``."""
+    """The districts' values (unit_id -> value), without missing values and ``exclude``.
+
+    Examples
+    --------
+    >>> t = pd.DataFrame({"indicator": "x", "level": "district", "unit_id": ["甲", "乙"], "period": "2024",
+    ...                   "category": None, "value": [1.0, 2.0], "suppressed": False})
+    >>> district_values(t, "x", "2024", exclude=["乙"]).to_dict()
+    {'甲': 1.0}
+    """
     d = plain(table.loc[(table["indicator"] == indicator) & (table["level"] == "district")
                         & (table["period"] == period)])
     d = d.loc[~d["suppressed"].fillna(False).astype(bool)].dropna(subset=["value"])
@@ -68,10 +88,10 @@ def rank(table: pd.DataFrame, indicator: str, period: str, unit_id: str | None, 
 
     Examples
     --------
-    >>> t = pd.DataFrame({"indicator": "dispute_rate", "level": "district", "unit_id": ["甲", "乙", "丙"],
-    ...                   "period": "2024", "category": None, "value": [3.0, 1.0, 2.0], "suppressed": False})
-    >>> rank(t, "dispute_rate", "2024", "甲"), rank(t, "dispute_rate", "2024", "甲", exclude=["乙"])
-    ((3, 3), (2, 2))
+    >>> t = pd.DataFrame({"indicator": "dispute_resolution_rate", "level": "district", "unit_id": ["甲", "乙", "丙"],
+    ...                   "period": "2024", "category": None, "value": [0.8, 0.9, 0.7], "suppressed": False})
+    >>> rank(t, "dispute_resolution_rate", "2024", "甲"), rank(t, "dispute_resolution_rate", "2024", "甲", exclude=["乙"])
+    ((2, 3), (1, 2))
     """
     v = district_values(table, indicator, period, exclude)
     if unit_id not in v.index:
@@ -96,9 +116,11 @@ def target_for(targets: pd.DataFrame | None, indicator: str, level: str, unit_id
     if targets is None:
         return math.nan
     t = targets.loc[targets["indicator"] == indicator]
-    for col, val in (("level", level), ("unit_id", unit_id), ("year", year)):
+    for col, val in (("level", level), ("unit_id", unit_id)):
         if col in t.columns:
             t = t.loc[t[col].isna() | (t[col].astype(str) == str(val))]
+    if "year" in t.columns:  # a year read as 2024.0 is 2024
+        t = t.loc[t["year"].isna() | (pd.to_numeric(t["year"], errors="coerce") == int(year))]
     if t.empty:
         return math.nan
     spec = t[[c for c in ("level", "unit_id", "year") if c in t.columns]].notna().sum(axis=1)
@@ -123,11 +145,11 @@ def headline(rd) -> pd.DataFrame:
     Examples
     --------
     >>> from evalkit.report.data import ReportData
-    >>> t = pd.DataFrame({"indicator": "dispute_rate", "level": "district", "unit_id": ["甲", "乙"],
-    ...                   "period": "2024", "category": None, "value": [3.0, 1.0], "suppressed": False})
+    >>> t = pd.DataFrame({"indicator": "dispute_resolution_rate", "level": "district", "unit_id": ["甲", "乙"],
+    ...                   "period": "2024", "category": None, "value": [0.8, 0.9], "suppressed": False})
     >>> headline(ReportData(table=t, district="甲", year=2024))[["indicator", "value", "rank", "of"]]
-          indicator  value  rank  of
-    0  dispute_rate    3.0     2   2
+                     indicator  value  rank  of
+    0  dispute_resolution_rate    0.8     2   2
     """
     from evalkit.report.data import targets
 

@@ -12,7 +12,15 @@ __all__ = ["require_pdf", "to_pdf", "offline_fetcher"]
 
 
 def offline_fetcher():
-    """A WeasyPrint URL fetcher allowing only ``data:`` URIs (no network, no files)."""
+    """A WeasyPrint URL fetcher allowing only ``data:`` URIs (no network, no files).
+
+    Examples
+    --------
+    >>> fetch = offline_fetcher()  # doctest: +SKIP
+    >>> fetch("https://example.org/x.css")  # doctest: +SKIP
+    Traceback (most recent call last):
+    ...
+    """
     try:
         from weasyprint.urls import URLFetcher
 

@@ -119,6 +119,22 @@ def compute_pilot(ds, *, year: int, outcome: str = "dispute_rate", districts=Non
     return finalize(pd.concat(parts, ignore_index=True))
 
 
+def _example(few: int | None = None):
+    """A tiny ReportData with a city pilot comparison, for the examples."""
+    from evalkit.report.data import ReportData
+
+    note = f"few piloted units ({few}): randomisation inference p, 999 draws" if few else "control: never piloted"
+    base = dict(level="city", unit_id="all", unit_name="全市", district="all", category="dispute_rate",
+                period="2020-2024", n=40, note=note)
+    rows = [dict(base, indicator="pilot_att", value=-2.0, ci_low=-3.5, ci_high=-0.5, p_value=0.01),
+            dict(base, indicator="pilot_did", value=-2.2, ci_low=-3.6, ci_high=-0.8, p_value=0.01),
+            dict(base, indicator="pilot_pretrend", value=2.0, p_value=0.5),
+            dict(base, indicator="pilot_event", period="-1", value=0.1, ci_low=-1.0, ci_high=1.2),
+            dict(base, indicator="pilot_event", period="0", value=-2.0, ci_low=-3.5, ci_high=-0.5),
+            dict(base, indicator="pilot_text", category="zh", note="试点社区的纠纷发生率平均低 2.0。")]
+    return ReportData(table=pd.DataFrame(), district=None, year=2024, pilot=pd.DataFrame(rows))
+
+
 def _reason(rows: pd.DataFrame, lang: str) -> str:
     err = rows.loc[rows["indicator"] == "pilot_error", "note"]
     if not len(err):
@@ -164,7 +180,13 @@ def _estimated(p: pd.DataFrame) -> bool:
 
 
 def pilot_rows(rd) -> pd.DataFrame:
-    """The headline pilot rows (ATT, DiD, pre-trend) the report shows, in that order."""
+    """The headline pilot rows (ATT, DiD, pre-trend) the report shows, in that order.
+
+    Examples
+    --------
+    >>> pilot_rows(_example())["indicator"].tolist()
+    ['pilot_att', 'pilot_did', 'pilot_pretrend']
+    """
     p, _ = pilot_result(rd)
     if not _estimated(p):
         return pd.DataFrame()
@@ -187,7 +209,13 @@ def _fe(x) -> str:
 
 
 def pilot_explain(rd) -> str:
-    """The plain-language paragraph (precomputed by the batch) in ``rd.lang``; "" when none."""
+    """The plain-language paragraph (precomputed by the batch) in ``rd.lang``; "" when none.
+
+    Examples
+    --------
+    >>> pilot_explain(_example())
+    '试点社区的纠纷发生率平均低 2.0。'
+    """
     p, _ = pilot_result(rd)
     if not _estimated(p):
         return ""
@@ -204,6 +232,12 @@ def pilot_table(rd) -> list:
 
     With fewer than 10 piloted units the TWFE interval (cluster-robust with that few
     clusters) is not shown, and the table says why; an ATT without an interval says why.
+
+    Examples
+    --------
+    >>> table, note = pilot_table(_example(few=3))
+    >>> [r[4].text for r in table.rows], note.text[:12]
+    (['-3.50 – -0.50', '—', '—'], '试点社区只有 3 个：双')
     """
     lang = rd.lang
     p = pilot_rows(rd)
@@ -234,7 +268,13 @@ def pilot_table(rd) -> list:
 
 
 def finding(rd) -> str | None:
-    """The findings' sentence on the pilot comparison (None when the report has none of its own)."""
+    """The findings' sentence on the pilot comparison (None when the report has none of its own).
+
+    Examples
+    --------
+    >>> finding(_example())
+    '试点对比：试点社区的纠纷发生率（每千户）比对照社区平均低 2.00（95% 置信区间 -3.50 至 -0.50），在 5% 水平上统计显著。'
+    """
     from evalkit.families._frame import interval_disagrees
 
     lang = rd.lang
@@ -277,6 +317,11 @@ def section(rd) -> list:
     When the district's own comparison cannot be estimated (too few piloted or
     comparison communities) a sentence says so and the city's is shown; when the
     city's cannot be estimated either, a sentence says why.
+
+    Examples
+    --------
+    >>> [type(b).__name__ for b in section(_example())]
+    ['Paragraph', 'Note', 'Table', 'Figure', 'Note']
     """
     from evalkit.report.blocks import figure
 

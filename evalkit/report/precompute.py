@@ -23,7 +23,12 @@ _DS = None  # the loaded dataset, inherited by forked workers for the parallel t
 
 
 def share(ds) -> None:
-    """Make ``ds`` the dataset that workers forked from now on compute from (None: release it)."""
+    """Make ``ds`` the dataset that workers forked from now on compute from (None: release it).
+
+    Examples
+    --------
+    >>> share(None)
+    """
     global _DS
     _DS = ds
 
@@ -113,7 +118,16 @@ def validate(ds, districts=None) -> dict:
 
 
 def check_table_year(table: pd.DataFrame, year: int) -> None:
-    """Refuse a report year that a precomputed table has no rows of, naming the years it has."""
+    """Refuse a report year that a precomputed table has no rows of, naming the years it has.
+
+    Examples
+    --------
+    >>> check_table_year(pd.DataFrame({"period": ["2023", "2024", "2024-03"]}), 2022)
+    Traceback (most recent call last):
+    ...
+    evalkit.exceptions.ParameterError: 数据只覆盖 2023–2024 年，没有 2022 年的数据；请用 --year 选择其中一年。
+    The data cover 2023–2024; there are no data for 2022: choose one of those years with --year.
+    """
     from evalkit.report.data import Span, check_year
 
     years = sorted({int(p) for p in table["period"].dropna().astype(str) if p.isdigit() and len(p) == 4})
@@ -178,7 +192,15 @@ def compute_tables(ds, year: int, pool=None) -> tuple[pd.DataFrame, pd.DataFrame
 
 
 def write_table(table: pd.DataFrame, path: Path) -> Path:
-    """Write a long table as Parquet (zstd), atomically."""
+    """Write a long table as Parquet (zstd), atomically.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = write_table(pd.DataFrame({"value": [1.0]}), Path(tempfile.mkdtemp()) / "t.parquet")
+    >>> pd.read_parquet(p)["value"].tolist()
+    [1.0]
+    """
     import io
 
     import pyarrow as pa
@@ -225,7 +247,13 @@ def font_corpus(table: pd.DataFrame, meta: dict | None = None, extra=()) -> str:
 
 def reduce_batch_font(corpus: str, work: Path) -> Path:
     """The reduced font of the batch: cached by character set, or in ``work`` when the cache
-    folder cannot be written."""
+    folder cannot be written.
+
+    Examples
+    --------
+    >>> reduce_batch_font("社区", Path("reports/.work")).suffix  # doctest: +SKIP
+    '.otf'
+    """
     from evalkit.report.webfont import reduce_font
 
     try:

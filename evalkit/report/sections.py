@@ -35,6 +35,19 @@ def _family_of() -> dict[str, str]:
     return {e["id"]: e["family"] for e in entries()}
 
 
+def _example(district: str | None = "甲区") -> ReportData:
+    """A tiny ReportData for the examples: two districts, one street each, two years."""
+    rows = []
+    for d, v in (("甲区", 0.8), ("乙区", 0.9)):
+        for lvl, uid, name in (("district", d, d), ("street", f"{d}/一街道", "一街道"), ("street", f"{d}/二街道", "二街道")):
+            for y, dv in (("2023", 0.0), ("2024", 0.05)):
+                rows.append(dict(indicator="dispute_resolution_rate", level=lvl, unit_id=uid, unit_name=name,
+                                 district=d, period=y, category=None, value=v + dv + (0.01 if "二" in uid else 0),
+                                 ci_low=v - 0.1, ci_high=v + 0.1, n=50, suppressed=False, note=None))
+    rows += [dict(r, level="city", unit_id="all", unit_name="全市", district="all") for r in rows[:2]]
+    return ReportData(table=pd.DataFrame(rows), district=district, year=2024, meta={"synthetic": True})
+
+
 def _sep(lang: str) -> str:
     return "、" if lang == "zh" else ", "
 
@@ -60,7 +73,13 @@ def cover(rd: ReportData) -> list:
 
 
 def validation_note(rd: ReportData) -> list:
-    """The city summary's notice naming the districts whose data failed validation (none: no block)."""
+    """The city summary's notice naming the districts whose data failed validation (none: no block).
+
+    Examples
+    --------
+    >>> validation_note(ReportData(table=pd.DataFrame(), district=None, year=2024, invalid=("乙区",)))[0].tone
+    'warning'
+    """
     if rd.district or not rd.invalid:
         return []
     return [B.Note(tx.t("city_invalid_note", rd.lang, districts=_sep(rd.lang).join(rd.invalid)), "warning")]
@@ -104,14 +123,27 @@ def _headline_table(rd: ReportData, hl: pd.DataFrame) -> B.Table:
 
 
 def summary(rd: ReportData, hl: pd.DataFrame | None = None) -> list:
-    """一、主要指标: the headline table (value, last year, change, rank, target, benchmark)."""
+    """一、主要指标: the headline table (value, last year, change, rank, target, benchmark).
+
+    Examples
+    --------
+    >>> heading, table = summary(_example())
+    >>> heading.text, table.header[:4], table.rows[0][1].text
+    ('主要指标', ('指标', '本年', '上年', '变化'), '85.0%')
+    """
     hl = headline(rd) if hl is None else hl
     body = [B.Paragraph(tx.t("f_none", rd.lang))] if hl.empty else [_headline_table(rd, hl)]
     return [B.Heading(tx.t("h_summary", rd.lang))] + body
 
 
 def findings(rd: ReportData, hl: pd.DataFrame | None = None) -> list:
-    """二、主要发现: the sentences of :func:`evalkit.report.findings.findings`."""
+    """二、主要发现: the sentences of :func:`evalkit.report.findings.findings`.
+
+    Examples
+    --------
+    >>> findings(_example())[1].items[0]
+    '矛盾纠纷化解率由上年的 80.0% 变为 85.0%，上升 5.0 个百分点。'
+    """
     from evalkit.report.findings import findings as sentences
 
     return [B.Heading(tx.t("h_findings", rd.lang)), B.Items(tuple(sentences(rd, hl)))]
@@ -138,7 +170,13 @@ def _bars(rd: ReportData, indicator: str, level: str, **kw) -> list:
 
 
 def streets(rd: ReportData, *, max_plots: int = 3) -> list:
-    """三、街道比较: the district's streets on the first headline indicators they have."""
+    """三、街道比较: the district's streets on the first headline indicators they have.
+
+    Examples
+    --------
+    >>> [type(b).__name__ for b in streets(_example())]
+    ['Heading', 'Figure']
+    """
     t = rd.table
     st = plain(t.loc[(t["level"] == "street") & (t["district"] == rd.district) & (t["period"] == rd.period)])
     st = st.dropna(subset=["value"])
@@ -168,11 +206,14 @@ def _education(rd: ReportData, unit: str, level: str) -> list:
     return [B.figure(ep.education_by_term(rows, unit_id=unit, level=level, lang=rd.lang))]
 
 
-def _charts(rd: ReportData, fam: str, have: set[str]) -> list:
+def _charts(rd: ReportData, fam: str, have: set[str], skip: frozenset = frozenset()) -> list:
+    """The family's charts; units-compared bars already shown elsewhere in the report (``have``
+    without them) are not drawn again."""
     import evalkit.plot as ep
 
     lang, (unit, level) = rd.lang, rd.unit
     comm = dict(level="community", district=rd.district) if rd.district else dict(level="district")
+    have_bars = have - skip
     out: list = []
     if fam == "disputes":
         monthly = _select(rd, indicator="dispute_rate", level=level, unit_id=unit)
@@ -182,39 +223,45 @@ def _charts(rd: ReportData, fam: str, have: set[str]) -> list:
             out.append(B.figure(ep.dispute_trend(rd.table, unit_id=unit, level=level, lang=lang,
                                                  pilot_starts=pilot_starts(rd.ds, rd.district))))
         for ind in ("dispute_rate", "dispute_resolution_rate"):
-            if ind in have:
+            if ind in have_bars:
                 out += _bars(rd, ind, **comm)
     elif fam == "volunteers":
         inds = ["volunteer_registration_rate", "volunteer_active_rate"]
         if not _yearly(plain(_select(rd, indicator=inds, level=level, unit_id=unit))).empty:
             out.append(B.figure(ep.volunteer_activity(rd.table, unit_id=unit, level=level, lang=lang)))
-        if "volunteer_registration_rate" in have:
+        if "volunteer_registration_rate" in have_bars:
             out += _bars(rd, "volunteer_registration_rate", **comm)
     elif fam == "cadres":
         if "cadre_education_share" in have:
             out += _education(rd, unit, level)
-        if "cadre_college_share" in have:
+        if "cadre_college_share" in have_bars:
             out += _bars(rd, "cadre_college_share", **comm)
     elif fam == "satisfaction":
         if "satisfaction_dimension" in have and not _select(rd, indicator="satisfaction_dimension", level=level,
                                                             unit_id=unit, period=rd.period).empty:
             out.append(B.figure(ep.satisfaction_dimensions(rd.table, unit_id=unit, level=level, period=rd.period,
                                                            lang=lang, reference="all" if rd.district else None)))
-        if "satisfaction_index" in have:
+        if "satisfaction_index" in have_bars:
             out += _bars(rd, "satisfaction_index", **comm)
     else:
-        for ind in sorted(have):
+        for ind in sorted(have_bars):
             if len(out) == 3:
                 break
             out += _bars(rd, ind, **comm)
     return out
 
 
-def family(rd: ReportData, fam: str) -> list:
+def family(rd: ReportData, fam: str, *, shown=()) -> list:
     """One family's subsection: its heading, then its charts or one sentence saying there are no data.
 
     Only rows of the report year count: a family with rows in other years only has no
-    data this year.
+    data this year.  ``shown``: indicators whose units-compared chart the report already
+    shows (the city summary's ranks), not drawn twice.
+
+    Examples
+    --------
+    >>> [type(b).__name__ for b in family(_example(), "cadres")]
+    ['Heading', 'Paragraph']
     """
     t = rd.table
     fam_of = t["indicator"].map(_family_of())
@@ -222,7 +269,9 @@ def family(rd: ReportData, fam: str) -> list:
     if rd.district:
         m &= (t["district"] == rd.district).fillna(False)
     have = set(t.loc[m, "indicator"])
-    charts = _charts(rd, fam, have) if have else []
+    charts = _charts(rd, fam, have, skip=frozenset(shown)) if have else []
+    if not charts and have & set(shown):
+        charts = [B.Paragraph(tx.t("family_shown_above", rd.lang))]
     if not charts:
         noun = _NOUN[fam][0 if rd.lang == "zh" else 1]
         key = "no_family_data" if rd.district else "no_family_data_city"
@@ -231,7 +280,13 @@ def family(rd: ReportData, fam: str) -> list:
 
 
 def families(rd: ReportData) -> list:
-    """四、分领域分析: every family's subsection."""
+    """四、分领域分析: every family's subsection.
+
+    Examples
+    --------
+    >>> [b.text for b in families(_example()) if type(b).__name__ == "Heading"][:3]
+    ['分领域分析', '矛盾纠纷', '志愿服务']
+    """
     out = [B.Heading(tx.t("h_families", rd.lang))]
     for fam in FAMILIES:
         out += family(rd, fam)
@@ -239,14 +294,28 @@ def families(rd: ReportData) -> list:
 
 
 def pilot(rd: ReportData) -> list:
-    """五、试点对比 (city: 四、): see :func:`evalkit.report.pilot.section`."""
+    """五、试点对比 (city: 四、): see :func:`evalkit.report.pilot.section`.
+
+    Examples
+    --------
+    >>> pilot(_example())[1].text
+    '本次未做试点对比：数据中没有试点社区，或只有一年的数据。'
+    """
     from evalkit.report import pilot as P
 
     return [B.Heading(tx.t("h_pilot", rd.lang))] + P.section(rd)
 
 
 def quality(rd: ReportData) -> list:
-    """附录一 数据质量: missing tables (by name), load-time warnings, suppressed cells."""
+    """附录一 数据质量: missing tables (by name), load-time warnings, suppressed cells.
+
+    Examples
+    --------
+    >>> rd = _example()
+    >>> rd.missing_tables = ["cadres"]
+    >>> quality(rd)[1].text
+    '数据集中缺少以下表，相关章节已省略：社区干部名册。'
+    """
     lang, out = rd.lang, [B.Heading(tx.t("h_quality", rd.lang), appendix=True)]
     if rd.missing_tables:
         names = _sep(lang).join(table_label(n, lang) for n in rd.missing_tables)
@@ -274,7 +343,13 @@ def quality(rd: ReportData) -> list:
 
 
 def methods(rd: ReportData) -> list:
-    """附录二 方法说明: the methods paragraph and the definitions of the indicators shown."""
+    """附录二 方法说明: the methods paragraph and the definitions of the indicators shown.
+
+    Examples
+    --------
+    >>> methods(_example())[-1].rows[0][0].text
+    '矛盾纠纷化解率'
+    """
     lang = rd.lang
     rows = []
     for i in sorted(set(rd.table["indicator"].dropna())):
@@ -294,6 +369,12 @@ def city_table(rd: ReportData) -> list:
     Districts whose data failed validation keep their column, marked, without ranks;
     the note under the table says so.  (Indicators as rows keep the headers short: a
     printed page has room for the districts, not for eleven indicator names.)
+
+    Examples
+    --------
+    >>> t = city_table(_example(None))[1]
+    >>> t.header, [c.text + c.suffix for c in t.rows[0][1:]]
+    (('指标', '乙区', '甲区', '全市'), ['95.0%(1/2)', '85.0%(2/2)', '85.0%'])
     """
     lang, t = rd.lang, rd.table
     d = plain(t.loc[(t["level"] == "district") & (t["period"] == rd.period) & t["indicator"].isin(HEADLINE)])
@@ -327,12 +408,22 @@ def city_table(rd: ReportData) -> list:
     return out + [table] + notes
 
 
-def city_ranks(rd: ReportData, *, max_plots: int = 4) -> list:
-    """二、各区排名: the districts compared on the first headline indicators they have."""
+def _rank_indicators(rd: ReportData, max_plots: int = 4) -> list[str]:
     t = rd.table
     have = set(plain(t.loc[(t["level"] == "district") & (t["period"] == rd.period)]).dropna(subset=["value"])["indicator"])
+    return [i for i in HEADLINE if i in have][:max_plots]
+
+
+def city_ranks(rd: ReportData, *, max_plots: int = 4) -> list:
+    """二、各区排名: the districts compared on the first headline indicators they have.
+
+    Examples
+    --------
+    >>> [type(b).__name__ for b in city_ranks(_example(None))]
+    ['Heading', 'Figure']
+    """
     out = [B.Heading(tx.t("h_city_ranks", rd.lang))]
-    for ind in [i for i in HEADLINE if i in have][:max_plots]:
+    for ind in _rank_indicators(rd, max_plots):
         out += _bars(rd, ind, "district")
     if len(out) == 1:
         out.append(B.Paragraph(tx.t("f_none", rd.lang)))
@@ -341,7 +432,14 @@ def city_ranks(rd: ReportData, *, max_plots: int = 4) -> list:
 
 def city_trends(rd: ReportData) -> list:
     """三、全市趋势: the city's yearly trends of the headline indicators (one chart per unit of
-    measure, drawn only with two or more years), then every family's subsection."""
+    measure, drawn only with two or more years), then every family's subsection (without the
+    districts-compared charts :func:`city_ranks` shows).
+
+    Examples
+    --------
+    >>> [type(b).__name__ for b in city_trends(_example(None))][:3]
+    ['Heading', 'Figure', 'Heading']
+    """
     import evalkit.plot as ep
 
     t = rd.table
@@ -353,7 +451,8 @@ def city_trends(rd: ReportData) -> list:
     out = [B.Heading(tx.t("h_city_trends", rd.lang))]
     for _, group in sorted(by_unit.items()):
         out.append(B.figure(ep.yearly_trend(t, indicators=group[:4], unit_id="all", level="city", lang=rd.lang)))
+    shown = _rank_indicators(rd)
     for fam in FAMILIES:
-        out += family(rd, fam)
+        out += family(rd, fam, shown=shown)
     return out
 

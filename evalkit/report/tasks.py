@@ -30,6 +30,14 @@ class BatchOptions:
 
     ``data`` is the dataset folder as given (recorded in the manifest), ``data_dir``
     the same resolved; ``city_notebook`` None builds no city summary.
+
+    Examples
+    --------
+    >>> o = BatchOptions(data="data/sample", data_dir=Path("data/sample").resolve(), out=Path("reports"), year=2024,
+    ...                  districts=None, lang="zh", formats=("html",), jobs=2, notebook=Path("d.ipynb"),
+    ...                  city_notebook=None)
+    >>> o.kernel, o.city_notebook is None
+    ('warm', True)
     """
 
     data: str
@@ -121,6 +129,11 @@ class KernelInfo:
 
     ``start_retries`` lists the failed attempts of the start this report waited for
     (a kernel that died or did not answer while starting is started again).
+
+    Examples
+    --------
+    >>> KernelInfo("warm", starts=2, start_retries=["RuntimeError: Kernel died before replying to kernel_info"])
+    KernelInfo(mode='warm', reused=False, starts=2, start_retries=['RuntimeError: Kernel died before replying to kernel_info'])
     """
 
     mode: KernelMode
@@ -135,6 +148,15 @@ class ErrorInfo:
 
     For a district whose data failed validation: ``message_zh``, ``message_en``,
     ``n_errors`` and ``problems`` (the validation report's rows).
+
+    Examples
+    --------
+    >>> try:
+    ...     1 / 0
+    ... except ZeroDivisionError as err:
+    ...     e = ErrorInfo.of(err)
+    >>> e.type, e.traceback[-1]
+    ('ZeroDivisionError', 'ZeroDivisionError: division by zero')
     """
 
     type: str
@@ -163,7 +185,16 @@ class ErrorInfo:
 
 @dataclass
 class OutputFile:
-    """A file a report wrote: its name in the output folder, its SHA-256 and size."""
+    """A file a report wrote: its name in the output folder, its SHA-256 and size.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "东城区.html"
+    >>> _ = p.write_text("x")
+    >>> OutputFile.of(p).bytes
+    1
+    """
 
     path: str
     sha256: str

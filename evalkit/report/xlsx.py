@@ -26,6 +26,15 @@ def report_rows(indicators_path: str | Path, rows: str, year: int):
     and city rows (``"all"``), of the report year and the year before (monthly rows included).
 
     Only those rows are read from the Parquet file.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib, pandas as pd
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "t.parquet"
+    >>> pd.DataFrame({"level": "district", "district": ["甲", "乙", "甲"], "period": ["2024", "2024", "2020"],
+    ...               "value": [1.0, 2.0, 3.0]}).to_parquet(p)
+    >>> report_rows(p, "甲", 2024)["value"].tolist()
+    [1.0]
     """
     import pandas as pd
 

@@ -43,6 +43,16 @@ def test_sample_batch_two_districts_and_city(tmp_path):
         assert "试点对比" in page and "<img" in page
         nb = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
         assert glyph_warnings(nb) == []
+        # every output is one block, each figure is shown once, no '<Axes ...>' or '<Figure ...>' line
+        from evalkit.report.blocks import MIME
+
+        outs = [o for c in nb.cells for o in c.get("outputs", [])]
+        assert outs and all(o.get("output_type") == "display_data" and MIME in o["data"] for o in outs)
+        pngs = [o["data"]["image/png"] for o in outs if "image/png" in o["data"]]
+        assert len(pngs) >= 10 and len(set(pngs)) == len(pngs)
+        texts = [str(o["data"].get("text/plain", "")) for o in outs]
+        assert not [t for t in texts if t.startswith(("<Axes", "<Figure", "<matplotlib"))]
+        assert "一、" in page and "（一）" in page and "图1 " in page and "表1 " in page
         # no report notebook loaded the estimators: the pilot paragraphs came from the batch
         assert nb.metadata["papermill"]["parameters"]["pilot_path"].endswith(".parquet")
     index = (tmp_path / "index.html").read_text(encoding="utf-8")

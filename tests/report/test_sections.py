@@ -214,3 +214,16 @@ def test_methods_and_quality_are_appendices(long_table):
     heads = [b.full_text for b in shown if isinstance(b, B.Heading)]
     assert heads == ["一、主要指标", "附录一 数据质量", "附录二 方法说明"]
     assert [b.label for b in shown if isinstance(b, B.Table)] == ["表1", "表2"]
+
+
+def test_the_city_summary_shows_each_chart_once(long_table):
+    """Regression: the city summary drew the districts-compared bars of its Ranks section again in
+    the family sections (the same picture twice)."""
+    rd = _rd(long_table, district=None)
+    figs = _of(S.city_ranks(rd) + S.city_trends(rd), B.Figure)
+    assert len(figs) >= 6 and len({f.png for f in figs}) == len(figs)
+    only = long_table.loc[long_table["indicator"].isin(["dispute_rate", "dispute_resolution_rate"])
+                          & long_table["period"].str.fullmatch(r"\d{4}")]
+    rd = _rd(only, district=None)
+    blocks = S.family(rd, "disputes", shown=["dispute_rate", "dispute_resolution_rate"])
+    assert [type(b) for b in blocks] == [B.Heading, B.Paragraph] and "见上文" in blocks[1].text
