@@ -83,8 +83,10 @@ def block_html(b) -> str:
         cap = f"<figcaption>{_caption(b.label, b.caption)}</figcaption>" if (b.label or b.caption) else ""
         return f'<figure class="chart"><img src="{src}" alt="{esc(b.alt or b.caption)}"{width}>{cap}</figure>'
     if isinstance(b, B.Cover):
-        sep = "：" if any("\u4e00" <= ch <= "\u9fff" for ch in b.title) else ": "
-        lines = "".join(f"<p>{esc(k)}{sep}{esc(v)}</p>" for k, v in b.lines)
+        def sep(label: str) -> str:  # the label is in the report's language (a district name may not be)
+            return "：" if any("\u4e00" <= ch <= "\u9fff" for ch in label) else ": "
+
+        lines = "".join(f"<p>{esc(k)}{sep(k)}{esc(v)}</p>" for k, v in b.lines)
         mark = f'<p class="synthetic-mark">{esc(b.mark)}</p>' if b.synthetic else ""
         return f'<div class="cover"><h1>{esc(b.title)}</h1>{lines}{mark}</div>'
     if isinstance(b, B.PageBreak):

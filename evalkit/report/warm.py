@@ -191,7 +191,7 @@ class WarmKernel:
             return False
         try:
             return bool(run_sync(self.km.is_alive)())
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - jupyter_client on a kernel already gone: not alive
             return False
 
     def shutdown(self) -> None:
@@ -200,19 +200,21 @@ class WarmKernel:
 
         kc, km = self.kc, self.km
         self.kc = self.km = None
+        # jupyter_client's teardown of a dead or hung kernel can raise anything; the report's
+        # own error is already recorded, and a shutdown must never replace it
         if kc is not None:
             try:
                 kc.stop_channels()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - see above
                 pass
         if km is not None and os.getpid() == self.pid:
             try:
                 run_sync(km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - see above
                 pass
             try:
                 run_sync(km.cleanup_resources)()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - see above
                 pass
 
     # -- one notebook ------------------------------------------------------

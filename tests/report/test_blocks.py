@@ -159,3 +159,10 @@ def test_glyph_warning_fails_the_export():
         "stream", name="stderr", text="UserWarning: Glyph 31038 (\\N{CJK UNIFIED IDEOGRAPH-793E}) missing from font(s).")]))
     with pytest.raises(ReportError):
         html_from_notebook(nb, title="t")
+
+
+def test_cover_lines_use_the_punctuation_of_their_language():
+    """An English report of a district with a Chinese name: 'Data source: …', not 'Data source：…'."""
+    en = block_html(B.Cover("东城区: community governance report 2024", (("Data source", "x"),)))
+    zh = block_html(B.Cover("东城区 2024 年报告", (("数据来源", "x"),)))
+    assert "<p>Data source: x</p>" in en and "<p>数据来源：x</p>" in zh
