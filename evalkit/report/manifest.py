@@ -23,7 +23,7 @@ __all__ = ["Manifest", "TableFile", "sha256_file", "data_hash", "versions", "wri
 #: Layout version of manifest.json (2: typed records, ``kernel`` for the kernel mode, tracebacks, attempts).
 VERSION = 2
 
-PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "papermill", "nbconvert", "nbformat",
+PACKAGES = ("pandas", "numpy", "scipy", "statsmodels", "matplotlib", "papermill", "nbclient", "jupyter_client", "nbformat",
             "ipykernel", "pyarrow", "openpyxl", "fonttools", "weasyprint", "pylopdf-fonts-zh-cn", "duckdb")
 
 

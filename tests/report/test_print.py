@@ -12,6 +12,13 @@ matplotlib.use("Agg")
 weasyprint = pytest.importorskip("weasyprint")
 
 
+@pytest.fixture(scope="module")
+def district_page(long_table):
+    from fake import fake_pilot
+
+    return _layout(long_table, fake_pilot(), "南山区")
+
+
 def _layout(long_table, pilot_table, district):
     from evalkit.report.pdf import offline_fetcher
 
@@ -34,9 +41,9 @@ def _text(box) -> str:
 
 @pytest.mark.slow
 @pytest.mark.parametrize("district", ["南山区", None])
-def test_table_headers_do_not_wrap_one_character_per_line(long_table, pilot_table, district):
+def test_table_headers_do_not_wrap_one_character_per_line(long_table, pilot_table, district, district_page):
     """Regression (issue 11): 样本量 was printed one character per line in a narrow column."""
-    doc = _layout(long_table, pilot_table, district)
+    doc = district_page if district else _layout(long_table, pilot_table, district)
     heads = [b for p in doc.pages for b in _walk(p._page_box)
              if getattr(b, "element_tag", None) == "th" and type(b).__name__ == "TableCellBox"]
     assert len(heads) >= 10
@@ -46,11 +53,10 @@ def test_table_headers_do_not_wrap_one_character_per_line(long_table, pilot_tabl
 
 
 @pytest.mark.slow
-def test_running_header_is_in_the_body_font(long_table, pilot_table):
+def test_running_header_is_in_the_body_font(district_page):
     """Regression (issue 11): the synthetic-data mark at the top of each printed page fell back to
     the PDF renderer's default serif face."""
-    doc = _layout(long_table, pilot_table, "南山区")
-    for p in doc.pages:
+    for p in district_page.pages:
         root = next(b for b in p._page_box.children if type(b).__name__ != "MarginBox")
         marks = [m for m in p._page_box.children if getattr(m, "at_keyword", None) == "@top-center"]
         assert marks and _text(marks[0]) == "示例数据 · synthetic data"
