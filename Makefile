@@ -15,7 +15,7 @@ JOBS   ?=
 help:
 	@echo "make reports  - 生成示例报告 / build the sample reports into reports/"
 	@echo "make test     - 运行全部测试 / run the test suite"
-	@echo "make lab      - 打开 JupyterLab / open JupyterLab on notebooks/"
+	@echo "make lab      - 打开 JupyterLab / open JupyterLab on notebooks/ (LAB_PORT=8888)"
 	@echo "make sample   - 重新生成示例数据 / regenerate data/sample"
 	@echo "make bench    - 运行性能基准 / run the benchmarks in bench/"
 
@@ -33,8 +33,13 @@ reports: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup $(PYTEST_ARGS)
 
+# JupyterLab refuses to run as root unless told; the flag is added only for root.
+LAB_PORT ?= 8888
+LAB_ROOT := $(if $(filter 0,$(shell id -u 2>/dev/null)),--allow-root,)
+
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/
+	@echo "JupyterLab: http://127.0.0.1:$(LAB_PORT)/lab （在浏览器中打开；带令牌的完整地址见下方日志 / open it in a browser; the address with its token is in the log below; Ctrl-C 停止 to stop）"
+	$(BIN)/jupyter lab notebooks/ --ServerApp.ip=127.0.0.1 --ServerApp.port=$(LAB_PORT) --ServerApp.port_retries=0 $(LAB_ROOT) $(LAB_ARGS)
 
 sample: $(STAMP)
 	rm -rf data/sample.tmp

@@ -10,11 +10,11 @@ Measured, each with ``--jobs`` worker processes, wall-clock from the call to the
 
 * ``evalkit``  - ``build_reports(..., formats=("html",))``: indicator table and pilot comparison
   computed once, one papermill-recorded run per district reading them in a kernel kept alive
-  per worker (engine "warm"), a font reduced once per batch
+  per worker (``kernel="warm"``), a font reduced once per batch
   (cached across batches in ~/.cache/evalkit), plus the city summary and the index.
 * ``evalkit+pdf`` - the same with ``formats=("html", "pdf")``.
-* ``evalkit, engine=papermill`` - HTML with a new kernel per report (the plain papermill path),
-  to separate the warm kernel's gain from the rest (skip with ``--skip-papermill-engine``).
+* ``evalkit, kernel=fresh`` - HTML with a new kernel per report, to separate the warm
+  kernel's gain from the rest (skip with ``--skip-fresh-kernel``).
 * ``naive`` - papermill per district on bench/naive_report.ipynb, which loads the raw data and
   computes every indicator, the pilot comparison and the plots itself (and imports
   statsmodels), then the same HTML export with the font subset from the full 8 MB OTF; same
@@ -88,15 +88,16 @@ def _naive_one(args) -> float:
     data, district, year, out = args
     import papermill as pm
 
-    from evalkit.report.export import FONT_BASE_ENV, atomic_write, html_from_notebook
+    from evalkit.report.files import atomic_write
+    from evalkit.report.htmlpage import html_from_notebook
 
-    os.environ.pop(FONT_BASE_ENV, None)  # the naive page subsets the full font
     t0 = time.perf_counter()
     work = Path(tempfile.mkdtemp(dir=out))
     nb_path = work / "r.ipynb"
     pm.execute_notebook(str(NAIVE), str(nb_path), parameters={"data_dir": str(data), "district": district,
                                                               "year": year, "lang": "zh"},
                         kernel_name="python3", cwd=str(work), progress_bar=False, log_output=False)
+    # the naive page subsets the full font (no font_base)
     atomic_write(work / "r.html", html_from_notebook(str(nb_path), title=district, synthetic=True))
     return time.perf_counter() - t0
 
@@ -113,14 +114,14 @@ def naive(data: Path, districts: list[str], year: int, jobs: int) -> float:
     return time.perf_counter() - t0
 
 
-def ours(data: Path, districts: list[str], year: int, jobs: int, formats, engine: str = "warm") -> tuple[float, dict]:
+def ours(data: Path, districts: list[str], year: int, jobs: int, formats, kernel: str = "warm") -> tuple[float, dict]:
     from evalkit.report.batch import build_reports
 
-    out = OUT / ("evalkit-" + "-".join(formats) + ("" if engine == "warm" else f"-{engine}"))
+    out = OUT / ("evalkit-" + "-".join(formats) + ("" if kernel == "warm" else f"-{kernel}"))
     shutil.rmtree(out, ignore_errors=True)
     t0 = time.perf_counter()
     rc = build_reports(data, year=year, districts=districts, out=out, jobs=jobs, formats=formats, progress=False,
-                       engine=engine)
+                       kernel=kernel)
     wall = time.perf_counter() - t0
     if rc != 0:
         raise SystemExit(f"batch failed: see {out / 'manifest.json'}")
@@ -152,7 +153,7 @@ def machine() -> dict:
             "processor": platform.processor() or platform.machine(), "loadavg_at_start": load}
 
 
-def run(data: Path, label: str, year: int, jobs: int, n: int | None, pdf: bool, papermill_engine: bool = True) -> dict:
+def run(data: Path, label: str, year: int, jobs: int, n: int | None, pdf: bool, fresh_kernel: bool = True) -> dict:
     import pandas as pd
 
     com = pd.read_parquet(data / "communities.parquet", columns=["district"])
@@ -166,10 +167,10 @@ def run(data: Path, label: str, year: int, jobs: int, n: int | None, pdf: bool, 
         w2, parts2 = ours(data, districts, year, jobs, ("html", "pdf"))
         res["evalkit_html_pdf"] = {"wall": round(w2, 2), "per_report": round(w2 / k, 2), "per_report_parts": parts2,
                                    "loadavg_after": _load()}
-    if papermill_engine:
-        w3, parts3 = ours(data, districts, year, jobs, ("html",), engine="papermill")
-        res["evalkit_html_papermill_engine"] = {"wall": round(w3, 2), "per_report": round(w3 / k, 2),
-                                                "per_report_parts": parts3, "loadavg_after": _load()}
+    if fresh_kernel:
+        w3, parts3 = ours(data, districts, year, jobs, ("html",), kernel="fresh")
+        res["evalkit_html_fresh_kernel"] = {"wall": round(w3, 2), "per_report": round(w3 / k, 2),
+                                            "per_report_parts": parts3, "loadavg_after": _load()}
     wn = naive(data, districts, year, jobs)
     res["naive_html"] = {"wall": round(wn, 2), "per_report": round(wn / k, 2), "loadavg_after": _load()}
     res["speedup_html"] = round(wn / w, 2)
@@ -182,18 +183,18 @@ def main(argv=None) -> int:
     ap.add_argument("--year", type=int, default=2024)
     ap.add_argument("--districts", type=int, default=None, help="only the first N districts")
     ap.add_argument("--skip-pdf", action="store_true")
-    ap.add_argument("--skip-papermill-engine", action="store_true",
-                    help="do not also time build_reports(engine='papermill') (a kernel per report)")
+    ap.add_argument("--skip-fresh-kernel", action="store_true",
+                    help="do not also time build_reports(kernel='fresh') (a kernel per report)")
     ap.add_argument("--province100", action="store_true", help="also 100 districts of the province scale")
     a = ap.parse_args(argv)
-    from evalkit.report.export import reduce_font
+    from evalkit.report.webfont import reduce_font
 
     reduce_font("")  # warm the per-machine font cache once (a first-ever batch pays ~5 s more)
     results = [run(dataset("city-seed1", "city"), "city (seed 1)", a.year, a.jobs, a.districts, not a.skip_pdf,
-                   not a.skip_papermill_engine)]
+                   not a.skip_fresh_kernel)]
     if a.province100:
         results.append(run(dataset("province100-seed1", "province", districts=100), "province, 100 districts",
-                           a.year, a.jobs, a.districts, not a.skip_pdf, not a.skip_papermill_engine))
+                           a.year, a.jobs, a.districts, not a.skip_pdf, not a.skip_fresh_kernel))
     OUT.mkdir(parents=True, exist_ok=True)
     (OUT / "reports.json").write_text(json.dumps(results, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     for r in results:
@@ -202,9 +203,9 @@ def main(argv=None) -> int:
               f" per-report parts {r['evalkit_html']['per_report_parts']})")
         if "evalkit_html_pdf" in r:
             print(f"  evalkit HTML+PDF  {r['evalkit_html_pdf']['per_report']:6.2f} s/report  (wall {r['evalkit_html_pdf']['wall']} s)")
-        if "evalkit_html_papermill_engine" in r:
-            e = r["evalkit_html_papermill_engine"]
-            print(f"  evalkit HTML, engine=papermill {e['per_report']:6.2f} s/report  (wall {e['wall']} s)")
+        if "evalkit_html_fresh_kernel" in r:
+            e = r["evalkit_html_fresh_kernel"]
+            print(f"  evalkit HTML, kernel=fresh {e['per_report']:6.2f} s/report  (wall {e['wall']} s)")
         print(f"  naive HTML        {r['naive_html']['per_report']:6.2f} s/report  (wall {r['naive_html']['wall']} s)")
         print(f"  speed-up (HTML)   {r['speedup_html']:.2f}x   target >= 3x; target <= 1.5 s/report")
     return 0

@@ -75,14 +75,18 @@ class MissingColumnError(DataError, ParameterError, KeyError):
 
 
 class ValidationError(DataError):
-    """The dataset has errors; ``report`` lists every problem."""
+    """The dataset has errors; ``report`` lists every problem.
 
-    def __init__(self, report):
+    ``zh``/``en``: a message to show instead of the default listing (e.g. the report
+    batch says why it built nothing, then lists the problems under one header).
+    """
+
+    def __init__(self, report, zh: str | None = None, en: str | None = None):
         self.report = report
         n = len(report.errors)
         super().__init__(
-            f"数据校验发现 {n} 个错误:\n{report.to_text('zh')}",
-            f"Validation found {n} error(s):\n{report.to_text('en')}",
+            zh if zh is not None else f"数据校验发现 {n} 个错误:\n{report.to_text('zh')}",
+            en if en is not None else f"Validation found {n} error(s):\n{report.to_text('en')}",
         )
 
 

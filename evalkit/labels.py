@@ -197,6 +197,51 @@ TEXT: dict[str, tuple[str, str]] = {
     "city_summary_link": ("全市汇总", "City summary"),
     "batch_summary": ("报告 {ok}/{total} 份完成，{failed} 份失败，用时 {seconds:.1f} 秒，输出在 {out}",
                       "reports {ok}/{total} done, {failed} failed in {seconds:.1f} s, output in {out}"),
+    # report sections (headings without their markers: evalkit.report.blocks.Numbering adds 一、（一） ...)
+    "h_summary": ("主要指标", "Headline figures"),
+    "h_findings": ("主要发现", "Main findings"),
+    "h_streets": ("街道比较", "Streets compared"),
+    "h_families": ("分领域分析", "By family"),
+    "h_pilot": ("试点对比", "Pilot comparison"),
+    "h_quality": ("数据质量", "Data quality"),
+    "h_methods": ("方法说明", "Methods"),
+    "h_city_table": ("各区比较", "Districts side by side"),
+    "h_city_ranks": ("各区排名", "Ranks"),
+    "h_city_trends": ("全市趋势", "The city's trends"),
+    "cap_headline": ("主要指标", "Headline figures"),
+    "cap_definitions": ("指标定义", "Definitions of the indicators"),
+    "cap_city_table": ("各区主要指标（{year} 年）", "Headline figures by district, {year}"),
+    "as_of_inferred": ("{date}（未注明，按数据中最晚的日期）", "{date} (not stated; the latest date in the data)"),
+    "no_street_data": ("本区街道本年没有可比较的指标。", "The district's streets have no indicator to compare this year."),
+    "no_family_data": ("本区 {year} 年没有{what}数据，此部分从略。",
+                       "There are no {what} data for this district in {year}; this section is left out."),
+    "no_family_data_city": ("全市 {year} 年没有{what}数据，此部分从略。",
+                            "There are no {what} data for the city in {year}; this section is left out."),
+    "rank_invalid_note": ("标 * 的区县（{districts}）数据未通过校验：其数值照列，但不参与排名，其余各区的名次按剔除这些区后计算。",
+                          "Districts marked * ({districts}) failed validation: their values are shown but they are "
+                          "not ranked, and the other districts are ranked without them."),
+    "family_shown_above": ("本领域的各区比较见上文“各区排名”。", "The districts are compared on this family above, under Ranks."),
+    "no_pilot_data": ("本次未做试点对比：数据中没有试点社区，或只有一年的数据。",
+                      "No pilot comparison was made: the data have no piloted community, or a single year."),
+    "no_pilot_reason": ("本次无法做试点对比（{why}）。", "No pilot comparison could be made ({why})."),
+    "pilot_table_caption": ("试点效应估计", "Estimates of the pilot effect"),
+    "pilot_twfe_hidden": ("试点社区只有 {n} 个：双向固定效应的区间按社区聚类计算，聚类这么少时偏窄、不可靠，故不列出；"
+                          "显著性以随机化推断的 p 值为准。",
+                          "Only {n} piloted communities: the two-way fixed-effects interval clusters by community and "
+                          "is too narrow with so few clusters, so it is not shown; the randomisation p-value decides "
+                          "significance."),
+    "unowned_refused": ("{where}的错误不属于任何区县，因此没有生成任何报告；请修正后重新运行"
+                        "（evalkit validate DATA 列出全部问题）。",
+                        "The error(s) in {where} belong to no district, so no report was built; fix them and run "
+                        "again (evalkit validate DATA lists every problem)."),
+    "all_invalid_refused": ("所选的每个区县都有数据错误，因此没有生成任何报告；请修正后重新运行"
+                            "（evalkit validate DATA 列出全部问题）。",
+                            "Every chosen district has data errors, so no report was built; fix them and run again "
+                            "(evalkit validate DATA lists every problem)."),
+    "more_warnings": ("另有 {n} 条警告未列出（evalkit validate DATA 列出全部）。",
+                      "{n} warning(s) not listed here (evalkit validate DATA lists them all)."),
+    "kernel_deprecated": ("--engine warm|papermill 已改名为 --kernel warm|fresh（--engine 将用于数据引擎）。",
+                          "--engine warm|papermill is now --kernel warm|fresh (--engine will choose the data engine)."),
 }
 
 

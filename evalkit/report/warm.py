@@ -65,12 +65,17 @@ __evalkit_prepare({workdir!r})  # the reset also removed the function itself
 
 
 def _register_engine() -> None:
+    """Register the warm engine in papermill's engine registry (once per process)."""
     from papermill.clientwrap import PapermillNotebookClient
     from papermill.engines import NBClientEngine, papermill_engines
+    from papermill.exceptions import PapermillException
     from papermill.utils import merge_kwargs, remove_args
 
-    if ENGINE_NAME in papermill_engines._engines:
+    try:
+        papermill_engines.get_engine(ENGINE_NAME)
         return
+    except PapermillException:  # not registered yet in this process
+        pass
 
     class WarmEngine(NBClientEngine):
         """papermill's nbclient engine, executing in a kernel that is already running."""
@@ -83,13 +88,13 @@ def _register_engine() -> None:
             final = merge_kwargs(kwargs, timeout=execution_timeout, startup_timeout=start_timeout,
                                  kernel_name=kernel_name, log_output=log_output, stdout_file=stdout_file,
                                  stderr_file=stderr_file)
+            # a client given a kernel manager does not own it (nbclient's ``owns_km``) and
+            # keeps the kernel running; ``kc`` reuses the open channels (no client start)
             client = PapermillNotebookClient(nb_man, km=km, **final)
-            client.kc = kc  # reuse the open channels: no client start per notebook
+            client.kc = kc
             try:
                 return client.execute()
             finally:
-                # nbclient registers a clean-up per execution; the kernel is ours to shut down
-                atexit.unregister(client._cleanup_kernel)
                 client.kc = None
 
     papermill_engines.register(ENGINE_NAME, WarmEngine)
@@ -106,6 +111,8 @@ class WarmKernel:
         The kernel's starting directory (each notebook then changes to its own).
     startup_timeout
         Seconds to wait for the kernel to answer after starting.
+    start_attempts
+        Starts tried before giving up (a kernel can die while starting on a loaded machine).
 
     Notes
     -----
@@ -114,22 +121,22 @@ class WarmKernel:
     """
 
     def __init__(self, kernel_name: str = "python3", *, cwd: str | Path | None = None,
-                 startup_timeout: float = 60):
+                 startup_timeout: float = 60, start_attempts: int = 3):
         self.kernel_name = kernel_name
         self.cwd = str(cwd) if cwd else None
         self.startup_timeout = startup_timeout
+        self.start_attempts = max(1, int(start_attempts))
         self.km = None
         self.kc = None
         self.starts = 0
+        self.start_retries: list[str] = []
         self.pid = os.getpid()
 
     # -- lifecycle ---------------------------------------------------------
-    def start(self) -> float:
-        """Start the kernel and its client; returns the seconds it took."""
+    def _start_once(self) -> None:
         from jupyter_client.manager import AsyncKernelManager
         from jupyter_core.utils import run_sync
 
-        t0 = time.perf_counter()
         km = AsyncKernelManager(kernel_name=self.kernel_name)
         kw = {"cwd": self.cwd} if self.cwd else {}
         # The kernel's own log (transport warnings, shutdown notices) is not for the
@@ -140,14 +147,42 @@ class WarmKernel:
         kc.start_channels()
         try:
             run_sync(kc.wait_for_ready)(timeout=self.startup_timeout)
-        except Exception:
+        except BaseException:
             kc.stop_channels()
             run_sync(km.shutdown_kernel)(now=True)
+            run_sync(km.cleanup_resources)()
             raise
         kc.allow_stdin = False
         self.km, self.kc = km, kc
-        self.starts += 1
-        return time.perf_counter() - t0
+
+    def start(self) -> float:
+        """Start the kernel and its client; returns the seconds it took.
+
+        A kernel that dies or does not answer while starting (``RuntimeError`` "Kernel
+        died before replying to kernel_info" or "... didn't respond", ``TimeoutError``)
+        is started again, up to ``start_attempts`` times; the failed attempts are in
+        ``start_retries``.
+
+        Raises
+        ------
+        evalkit.exceptions.ReportError
+            Every attempt failed.
+        """
+        from evalkit.exceptions import ReportError
+
+        t0 = time.perf_counter()
+        self.start_retries = []
+        for _ in range(self.start_attempts):
+            try:
+                self._start_once()
+            except (RuntimeError, TimeoutError) as err:
+                self.start_retries.append(f"{type(err).__name__}: {err}")
+                continue
+            self.starts += 1
+            return time.perf_counter() - t0
+        n = len(self.start_retries)
+        raise ReportError(f"Jupyter 内核（{self.kernel_name}）启动 {n} 次均失败：{self.start_retries[-1]}",
+                          f"The Jupyter kernel ({self.kernel_name}) failed to start {n} times: {self.start_retries[-1]}")
 
     def alive(self) -> bool:
         from jupyter_core.utils import run_sync
@@ -156,7 +191,7 @@ class WarmKernel:
             return False
         try:
             return bool(run_sync(self.km.is_alive)())
-        except Exception:  # noqa: BLE001
+        except Exception:  # noqa: BLE001 - jupyter_client on a kernel already gone: not alive
             return False
 
     def shutdown(self) -> None:
@@ -165,19 +200,21 @@ class WarmKernel:
 
         kc, km = self.kc, self.km
         self.kc = self.km = None
+        # jupyter_client's teardown of a dead or hung kernel can raise anything; the report's
+        # own error is already recorded, and a shutdown must never replace it
         if kc is not None:
             try:
                 kc.stop_channels()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - see above
                 pass
         if km is not None and os.getpid() == self.pid:
             try:
                 run_sync(km.shutdown_kernel)(now=True)
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - see above
                 pass
             try:
                 run_sync(km.cleanup_resources)()
-            except Exception:  # noqa: BLE001
+            except Exception:  # noqa: BLE001 - see above
                 pass
 
     # -- one notebook ------------------------------------------------------
@@ -245,11 +282,14 @@ class WarmKernel:
 _WARM: WarmKernel | None = None
 
 
-def get_warm_kernel(cwd=None) -> WarmKernel:
+def get_warm_kernel(cwd=None, *, kernel_name: str = "python3", start_attempts: int = 3) -> WarmKernel:
     """This process's warm kernel (created on first use; shut down when the process ends)."""
     global _WARM
+    if _WARM is not None and _WARM.pid == os.getpid() and _WARM.kernel_name != kernel_name:
+        _WARM.shutdown()
+        _WARM = None
     if _WARM is None or _WARM.pid != os.getpid():  # never reuse a parent's kernel after fork
-        _WARM = WarmKernel(cwd=cwd)
+        _WARM = WarmKernel(kernel_name, cwd=cwd, start_attempts=start_attempts)
         import multiprocessing.util as mpu
 
         mpu.Finalize(_WARM, WarmKernel.shutdown, args=(_WARM,), exitpriority=10)  # pool workers

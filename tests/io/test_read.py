@@ -383,12 +383,12 @@ def test_dataset_json_with_bom_reaches_reports(tmp_path):
     import shutil
 
     from evalkit.io import load, read_meta
-    from evalkit.report import sections
+    from evalkit.report import data
 
     folder = tmp_path / "d"
     shutil.copytree(SAMPLE, folder)
     meta = json.loads((folder / "dataset.json").read_text(encoding="utf-8"))
     (folder / "dataset.json").write_bytes(b"\xef\xbb\xbf" + json.dumps(meta, ensure_ascii=False).encode("utf-8"))
     assert read_meta(folder) == meta == load(folder, tables=()).meta
-    rd = sections.prepare(str(folder), district=None, year=2024)
+    rd = data.prepare(str(folder), district=None, year=2024)
     assert rd.synthetic is True and rd.meta == meta

@@ -12,6 +12,11 @@ def long_table():
     return fake.fake_table()
 
 
+@pytest.fixture()
+def pilot_table():
+    return fake.fake_pilot()
+
+
 @pytest.fixture(autouse=True)
 def _close_figures():
     yield

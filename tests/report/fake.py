@@ -105,7 +105,8 @@ def fake_dataset_dir(path, *, synthetic=True, districts=("南山区", "福田区
 
 #: The report notebooks' parameters, for stand-in notebooks in batch tests.
 STAND_IN_PARAMS = ('data_dir: str = ""  # d\ndistrict: str = ""  # d\nyear: int = 2024  # y\n'
-                   'lang: str = "zh"  # l\nindicators_path: str = ""  # p\npilot_path: str = ""  # q')
+                   'lang: str = "zh"  # l\nindicators_path: str = ""  # p\npilot_path: str = ""  # q\n'
+                   'invalid_districts: list = []  # i')
 
 
 def stand_in_notebook(path, body: str, params: str = STAND_IN_PARAMS):
@@ -117,3 +118,26 @@ def stand_in_notebook(path, body: str, params: str = STAND_IN_PARAMS):
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     nbformat.write(nb, str(path))
     return path
+
+
+def _pilot_rows(unit_id, level, att, lo, hi, p, pre_p=0.5):
+    base = dict(level=level, unit_id=unit_id, unit_name=unit_id, district=unit_id if level != "city" else "all",
+                category="dispute_rate", period="2020-2024", n=12, few_units=False, n_piloted=12)
+    return [dict(base, indicator="pilot_att", value=att, ci_low=lo, ci_high=hi, p_value=p),
+            dict(base, indicator="pilot_did", value=att * 1.1, ci_low=lo, ci_high=hi, p_value=p),
+            dict(base, indicator="pilot_pretrend", value=2.0, p_value=pre_p),
+            dict(base, indicator="pilot_event", period="-1", value=0.1, ci_low=-1.0, ci_high=1.2),
+            dict(base, indicator="pilot_event", period="0", value=att, ci_low=lo, ci_high=hi),
+            dict(base, indicator="pilot_text", category="zh", note="城市段落"),
+            dict(base, indicator="pilot_text", category="en", note="city paragraph")]
+
+
+def fake_pilot() -> pd.DataFrame:
+    """A fabricated pilot comparison in the shape of evalkit.report.pilot.compute_pilot: the city
+    (significant), 南山区 (not significant), 福田区 (could not be estimated)."""
+    rows = _pilot_rows("all", "city", -2.0, -3.5, -0.5, 0.01)
+    rows += _pilot_rows("南山区", "district", 1.0, -1.0, 3.0, 0.4)
+    rows.append(dict(indicator="pilot_error", level="district", unit_id="福田区", unit_name="福田区",
+                     district="福田区", period="2020-2024", category="dispute_rate",
+                     note="区内试点社区太少。\nToo few piloted communities in the district."))
+    return pd.DataFrame(rows)

@@ -80,7 +80,7 @@ def test_real_report_notebook_html_and_screenshot(tmp_path):
     assert not re.search(r'(src|href)\s*=\s*["\']?https?://', a, re.I)
     nb = nbformat.read(out1 / "南山区.ipynb", as_version=4)
     assert nb.metadata["papermill"]["parameters"]["district"] == "南山区"
-    from evalkit.report.export import glyph_warnings
+    from evalkit.report.execute import glyph_warnings
 
     assert glyph_warnings(nb) == []
     exe = _chromium()
@@ -97,3 +97,25 @@ def test_real_report_notebook_html_and_screenshot(tmp_path):
     assert console == []
     blocked = [ln for ln in proc.stderr.splitlines() if "net::ERR" in ln]
     assert blocked == []
+
+
+def test_a_year_the_data_do_not_cover_is_refused_before_any_work(tmp_path):
+    """Regression (issue 11): --year 2030 on data ending in 2024 gave '3/3 完成' and empty charts."""
+    from evalkit.exceptions import ParameterError
+
+    sample = Path(__file__).parents[2] / "data" / "sample"
+    out = tmp_path / "out"
+    for year in (2030, 2019):
+        with pytest.raises(ParameterError) as err:
+            build_reports(sample, year=year, out=out, progress=False)
+        assert "2020–2024" in str(err.value) and str(year) in str(err.value)
+    assert not out.exists()
+    data = fake_dataset_dir(tmp_path / "data")
+    with pytest.raises(ParameterError, match="2023–2024"):  # a precomputed table: the years it has
+        build_reports(data, year=2030, out=out, table=fake_table(), progress=False)
+    assert not out.exists()
+    import sys
+
+    r = subprocess.run([sys.executable, "-m", "evalkit", "reports", str(sample), "--year", "2030", "--out", str(out)],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "Traceback" not in r.stderr and "2020–2024" in r.stderr and not out.exists()

@@ -50,11 +50,11 @@ def test_numeric_looking_code_stays_a_string_and_all_formats(tmp_path):
     # the PDF: every page carries the synthetic-data mark in its top margin (WeasyPrint's own layout)
     from weasyprint import HTML
 
-    from evalkit.report.export import _offline_fetcher
+    from evalkit.report.pdf import offline_fetcher
 
     pdf = (out / f"{CODE}.pdf").read_bytes()
     assert pdf.startswith(b"%PDF")
-    doc = HTML(string=(out / f"{CODE}.html").read_text(encoding="utf-8"), url_fetcher=_offline_fetcher()).render()
+    doc = HTML(string=(out / f"{CODE}.html").read_text(encoding="utf-8"), url_fetcher=offline_fetcher()).render()
     assert doc.pages and all(_margin_texts(p._page_box).get("@top-center") == "示例数据 · synthetic data"
                              for p in doc.pages)
     # the workbook: the district's rows of the report's two years, with Chinese headers

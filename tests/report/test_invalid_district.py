@@ -49,9 +49,15 @@ def _bad_copy(tmp_path: Path) -> Path:
 
 def _nb(path: Path, district: bool) -> Path:
     src = ('data_dir: str = ""\n' + ('district: str = ""\n' if district else "") +
-           'year: int = 2024\nlang: str = "zh"\nindicators_path: str = ""\npilot_path: str = ""')
+           'year: int = 2024\nlang: str = "zh"\nindicators_path: str = ""\npilot_path: str = ""\n'
+           'invalid_districts: list = []')
     body = ('from IPython.display import HTML, display\n'
-            f'display(HTML("<h1>" + {"district" if district else repr("全市")} + "</h1>"))')
+            f'display(HTML("<h1>" + {"district" if district else repr("全市")} + "</h1>"))\n')
+    if not district:  # the city summary's notice, from the districts the batch passes
+        body += ('import pandas as pd\nfrom evalkit.report.data import ReportData\n'
+                 'from evalkit.report.sections import validation_note\n'
+                 'display(*validation_note(ReportData(table=pd.DataFrame(), district=None, year=year, '
+                 'invalid=tuple(invalid_districts))))')
     return stand_in_notebook(path, body, src)
 
 
@@ -127,6 +133,9 @@ def test_bad_district_skipped_others_built(tmp_path, capsys):
     assert "validation-note" in city and BAD in city and VIA in city
     index = (out / "index.html").read_text(encoding="utf-8")
     assert "数据校验未通过" in index and BAD in index and "第 38 行" in index
+    # the districts side by side: the invalid ones marked and not ranked, and the page says so
+    assert f"<th>{BAD} *</th>" in index and "不参与排名" in index
+    assert m["city_summary"]["parameters"]["invalid_districts"] == [d for d in districts if d in (BAD, VIA)]
     printed = capsys.readouterr().out
     assert f"区县 {BAD}" in printed and f"District {BAD}" in printed
 
@@ -150,10 +159,18 @@ def test_unattributable_or_all_bad_raises_before_writing(tmp_path, where):
         build_reports(data, year=2024, out=out, districts=districts, jobs=1, progress=False)
     assert not out.exists()
     assert "households" in str(err.value)
+    # why nothing was built, then the problems under one header with evalkit validate's counts
+    full = load(data).validate()
+    msg = err.value.zh
+    assert msg.count("校验结果") == 1 and full.to_text("zh").splitlines()[0] in msg and "数据校验发现" not in msg
+    assert msg.startswith("所选的每个区县都有数据错误" if where == "all_bad" else "表 ")
+    if where != "all_bad":
+        assert "不属于任何区县，因此没有生成任何报告" in msg and "belong to no district, so no report was built" in err.value.en
     if where == "items":
         assert "items.scale" in str(err.value)
     if where == "unknown_community":
         assert "fk.missing" in str(err.value)
+        assert msg.startswith("表 disputes（矛盾纠纷台账）第 2 行的错误不属于任何区县")
 
 
 def test_an_unknown_district_or_a_missing_pdf_engine_stops_before_any_work(tmp_path, monkeypatch):

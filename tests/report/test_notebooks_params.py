@@ -11,9 +11,9 @@ NB = Path(__file__).parents[2] / "notebooks"
 
 @pytest.mark.parametrize("name,expected", [
     ("district_report", {"data_dir": "str", "district": "str", "year": "int", "lang": "str", "indicators_path": "str",
-                         "pilot_path": "str"}),
+                         "pilot_path": "str", "invalid_districts": "list"}),
     ("city_summary", {"data_dir": "str", "year": "int", "lang": "str", "indicators_path": "str",
-                      "pilot_path": "str"}),
+                      "pilot_path": "str", "invalid_districts": "list"}),
     ("explore", {"data_dir": "str", "year": "int", "lang": "str"}),
 ])
 def test_parameters_cell(name, expected):
@@ -40,7 +40,7 @@ def test_report_setup_cell_imports_no_statsmodels_or_scipy():
     import sys
 
     nb = nbformat.read(NB / "district_report.ipynb", as_version=4)
-    setup = next(c.source for c in nb.cells if "S.prepare(" in c.source)
+    setup = next(c.source for c in nb.cells if "nbk.start(" in c.source)
     imports = "\n".join(ln for ln in setup.splitlines() if ln.startswith(("import ", "from ")))
     code = imports + "\nimport sys\nprint(sorted(m for m in ('statsmodels', 'scipy') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)

@@ -23,7 +23,7 @@ def _chromium():
 def test_sample_batch_two_districts_and_city(tmp_path):
     from evalkit.io import load
     from evalkit.report.batch import build_reports
-    from evalkit.report.export import glyph_warnings
+    from evalkit.report.execute import glyph_warnings
 
     ds = load(SAMPLE)
     d = list(ds.districts[:2])
@@ -43,6 +43,16 @@ def test_sample_batch_two_districts_and_city(tmp_path):
         assert "试点对比" in page and "<img" in page
         nb = nbformat.read(tmp_path / f"{name}.ipynb", as_version=4)
         assert glyph_warnings(nb) == []
+        # every output is one block, each figure is shown once, no '<Axes ...>' or '<Figure ...>' line
+        from evalkit.report.blocks import MIME
+
+        outs = [o for c in nb.cells for o in c.get("outputs", [])]
+        assert outs and all(o.get("output_type") == "display_data" and MIME in o["data"] for o in outs)
+        pngs = [o["data"]["image/png"] for o in outs if "image/png" in o["data"]]
+        assert len(pngs) >= 10 and len(set(pngs)) == len(pngs)
+        texts = [str(o["data"].get("text/plain", "")) for o in outs]
+        assert not [t for t in texts if t.startswith(("<Axes", "<Figure", "<matplotlib"))]
+        assert "一、" in page and "（一）" in page and "图1 " in page and "表1 " in page
         # no report notebook loaded the estimators: the pilot paragraphs came from the batch
         assert nb.metadata["papermill"]["parameters"]["pilot_path"].endswith(".parquet")
     index = (tmp_path / "index.html").read_text(encoding="utf-8")
@@ -82,7 +92,7 @@ def test_explore_notebook_runs_on_the_sample(tmp_path):
     """The researchers' tour executes top to bottom on data/sample with the public API."""
     import papermill as pm
 
-    from evalkit.report.export import glyph_warnings
+    from evalkit.report.execute import glyph_warnings
 
     out = tmp_path / "explore.ipynb"
     pm.execute_notebook(str(ROOT / "notebooks" / "explore.ipynb"), str(out),

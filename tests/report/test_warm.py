@@ -18,12 +18,8 @@ from fake import fake_dataset_dir, fake_table, stand_in_notebook  # noqa: E402
 
 pytestmark = [pytest.mark.notebook]
 
-_PARAMS = ('data_dir: str = ""  # d\ndistrict: str = ""  # d\nyear: int = 2024  # y\n'
-           'lang: str = "zh"  # l\nindicators_path: str = ""  # p\npilot_path: str = ""  # p')
-
-
 def _nb(path, body: str):
-    return stand_in_notebook(path, body, _PARAMS)
+    return stand_in_notebook(path, body)
 
 
 def _manifest(out):
@@ -49,23 +45,26 @@ def test_warm_failures_isolated_and_kernel_replaced(tmp_path):
     out = tmp_path / "out"
     rc = build_reports(data, year=2024, districts=list(names), out=out, jobs=1, table=fake_table(districts=names),
                        notebook=_nb(tmp_path / "f.ipynb", _FAULTS), city=False, formats=("html",),
-                       progress=False, timeout=4, engine="warm")
+                       progress=False, timeout=4, kernel="warm")
     assert rc == 1
     m = _manifest(out)
-    assert m["engine"] == "warm"
+    assert m["kernel"] == "warm"
     r = {x["parameters"]["district"]: x for x in m["reports"]}
     assert [r[d]["status"] for d in names] == ["ok", "failed", "ok", "failed", "ok", "failed", "ok"]
     # a raising cell: papermill's error record, and the same kernel goes on
     err = r["坏区"]["error"]
     assert err["type"] == "RuntimeError" and err["cell_index"] == 2 and "deliberate" in err["message"]
     assert (out / f"{safe_name('坏区')}.failed.ipynb").exists()
-    assert r["乙区"]["kernel"] == {"reused": True, "starts": 1}
+    k = lambda d: {x: r[d]["kernel"][x] for x in ("reused", "starts")}  # noqa: E731
+    assert k("乙区") == {"reused": True, "starts": 1}
     # a dead kernel: recorded, and the next district gets a new kernel
     assert r["死区"]["error"]["type"] == "DeadKernelError"
-    assert r["丙区"]["kernel"] == {"reused": False, "starts": 2} and r["丙区"]["timings"]["kernel_start"] > 0
+    assert k("丙区") == {"reused": False, "starts": 2} and r["丙区"]["timings"]["kernel_start"] > 0
     # a hung cell: timed out, the kernel is replaced
     assert "Timeout" in r["慢区"]["error"]["type"] and r["慢区"]["duration"] < 60
-    assert r["丁区"]["kernel"] == {"reused": False, "starts": 3}
+    assert k("丁区") == {"reused": False, "starts": 3}
+    # the failures carry their tracebacks
+    assert any("deliberate failure" in ln for ln in r["坏区"]["error"]["traceback"])
     pids = {d: re.search(r"<p>\S+ (\d+)</p>", (out / f"{safe_name(d)}.html").read_text(encoding="utf-8")).group(1)
             for d in ("甲区", "乙区", "丙区", "丁区")}
     assert pids["甲区"] == pids["乙区"] != pids["丙区"] != pids["丁区"]
@@ -82,17 +81,17 @@ display(HTML(f"<p>{district}|{type(district).__name__}|{year}|{type(year).__name
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("engine", ["warm", "papermill"])
-def test_parameter_types_and_record(tmp_path, engine):
+@pytest.mark.parametrize("kernel", ["warm", "fresh"])
+def test_parameter_types_and_record(tmp_path, kernel):
     names = ("010105", "南山区")
     data = fake_dataset_dir(tmp_path / "data", districts=names)
     out = tmp_path / "out"
     rc = build_reports(data, year=2024, out=out, jobs=1, table=fake_table(districts=names),
                        notebook=_nb(tmp_path / "t.ipynb", _TYPES), city=False, formats=("html",),
-                       progress=False, engine=engine)
+                       progress=False, kernel=kernel)
     m = _manifest(out)
     assert rc == 0, m["reports"]
-    assert m["engine"] == engine and all(r["engine"] == engine for r in m["reports"])
+    assert m["kernel"] == kernel and all(r["kernel"]["mode"] == kernel for r in m["reports"])
     for d in names:
         nb = nbformat.read(out / f"{d}.ipynb", as_version=4)
         pm = nb.metadata["papermill"]
@@ -137,7 +136,7 @@ def test_warm_kernel_leaks_no_state(tmp_path):
         out = tmp_path / "-".join(order)
         rc = build_reports(data, year=2024, districts=list(order), out=out, jobs=1,
                            table=fake_table(districts=names), notebook=nb, city=False, formats=("html",),
-                           progress=False, engine="warm")
+                           progress=False, kernel="warm")
         assert rc == 0, _manifest(out)["reports"]
         pages[order] = {d: (out / f"{d}.html").read_text(encoding="utf-8") for d in names}
     for order, p in pages.items():
@@ -149,21 +148,21 @@ def test_warm_kernel_leaks_no_state(tmp_path):
 
 @pytest.mark.slow
 def test_real_notebook_warm_no_leak_and_same_as_papermill(tmp_path):
-    """The shipped district notebook: B after A == B first == B with a fresh kernel (papermill)."""
+    """The shipped district notebook: B after A == B first == B with a fresh kernel."""
     names = ("南山区", "福田区")
     data = fake_dataset_dir(tmp_path / "data", districts=names)
     table = fake_table(districts=names)
-    runs = {"ab": (list(names), "warm"), "ba": (list(names[::-1]), "warm"), "pm": (["福田区"], "papermill")}
+    runs = {"ab": (list(names), "warm"), "ba": (list(names[::-1]), "warm"), "pm": (["福田区"], "fresh")}
     pages = {}
-    for key, (order, engine) in runs.items():
+    for key, (order, kernel) in runs.items():
         out = tmp_path / key
         rc = build_reports(data, year=2024, districts=order, out=out, jobs=1, table=table, city=False,
-                           formats=("html",), progress=False, engine=engine)
+                           formats=("html",), progress=False, kernel=kernel)
         assert rc == 0, _manifest(out)["reports"]
         pages[key] = (out / "福田区.html").read_text(encoding="utf-8")
     strip = lambda s: re.sub(r'<footer class="generated">.*?</footer>', "", s, flags=re.S)  # noqa: E731
     assert strip(pages["ab"]) == strip(pages["ba"]) == strip(pages["pm"])
-    from evalkit.report.export import glyph_warnings
+    from evalkit.report.execute import glyph_warnings
 
     assert glyph_warnings(nbformat.read(tmp_path / "ab" / "福田区.ipynb", as_version=4)) == []
 
@@ -179,7 +178,7 @@ def test_warm_pool_two_workers(tmp_path):
     out = tmp_path / "out"
     rc = build_reports(data, year=2024, out=out, jobs=2, table=fake_table(districts=names),
                        notebook=_nb(tmp_path / "f.ipynb", _FAULTS), city=False, formats=("html",),
-                       progress=False, engine="warm")
+                       progress=False, kernel="warm")
     m = _manifest(out)
     assert rc == 0, m["reports"]
     assert sum(r["kernel"]["reused"] for r in m["reports"]) >= len(names) - 2  # one start per worker at most
@@ -200,7 +199,7 @@ def test_warm_pool_two_workers(tmp_path):
     assert alive == set()  # the workers shut their kernels down when the pool closed
 
 
-def test_engine_argument_checked(tmp_path):
+def test_kernel_argument_checked(tmp_path):
     data = fake_dataset_dir(tmp_path / "data")
-    with pytest.raises(ParameterError, match="engine"):
-        build_reports(data, year=2024, out=tmp_path / "o", table=fake_table(), engine="cold", progress=False)
+    with pytest.raises(ParameterError, match="kernel"):
+        build_reports(data, year=2024, out=tmp_path / "o", table=fake_table(), kernel="cold", progress=False)
