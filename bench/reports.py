@@ -88,7 +88,7 @@ def _naive_one(args) -> float:
     data, district, year, out = args
     import papermill as pm
 
-    from evalkit.report.files import atomic_write
+    from evalkit.files import atomic_write
     from evalkit.report.htmlpage import html_from_notebook
 
     t0 = time.perf_counter()

@@ -13,6 +13,8 @@ PKG = Path(__file__).resolve().parents[1] / "evalkit"
 FORBIDDEN = {
     "contract": ("vocabulary", "io", "stats", "families", "pilot", "ranking", "synthetic", "labels", "plot", "report",
                  "cli"),
+    "files": ("vocabulary", "io", "stats", "families", "pilot", "ranking", "synthetic", "labels", "plot", "report",
+              "cli"),
     "exceptions": ("vocabulary", "io", "stats", "families", "pilot", "ranking", "synthetic", "labels", "plot", "report",
                    "cli"),
     "vocabulary": ("io", "stats", "families", "pilot", "ranking", "synthetic", "labels", "plot", "report", "cli"),

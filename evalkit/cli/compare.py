@@ -122,7 +122,7 @@ def write(result, out: str, lang: str) -> Path:
     path = Path(out)
     if path.suffix.lower() != ".xlsx":
         return write_table(result.to_frame(lang), path)
-    from evalkit.report.export import atomic_write
+    from evalkit.files import atomic_write
 
     path.parent.mkdir(parents=True, exist_ok=True)
     return atomic_write(path, xlsx_bytes(result.sheets(lang)))

@@ -32,7 +32,7 @@ def family_modules() -> dict:
     Examples
     --------
     >>> list(family_modules())
-    ['disputes', 'volunteers', 'cadres', 'satisfaction', 'organisation']
+    ['disputes', 'volunteers', 'cadres', 'satisfaction', 'organisation', 'deliberation', 'requests', 'visits', 'party', 'projects']
     """
     return {name: importlib.import_module(f"evalkit.families.{name}") for name in FAMILIES}
 

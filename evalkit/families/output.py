@@ -45,17 +45,11 @@ def _check_format(path: Path, formats=FORMATS, what: tuple[str, str] = ("输出�
 
 
 def _atomic(path: Path, write) -> Path:
-    """``write(tmp)`` beside ``path``, then renamed into place: a failed or interrupted write
-    never leaves half a file under the name asked for."""
-    import os
+    """``write(tmp)`` beside ``path``, then renamed into place (:func:`evalkit.files.staged`)."""
+    from evalkit.files import staged
 
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp")
-    try:
+    with staged(path) as tmp:
         write(tmp)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
     return path
 
 

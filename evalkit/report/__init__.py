@@ -22,7 +22,7 @@ _LAZY = {
     "html_from_notebook": "evalkit.report.htmlpage",
     "to_pdf": "evalkit.report.pdf",
     "to_xlsx": "evalkit.report.xlsx",
-    "atomic_write": "evalkit.report.files",
+    "atomic_write": "evalkit.files",
     "glyph_warnings": "evalkit.report.execute",
     "write_manifest": "evalkit.report.manifest",
     "write_index": "evalkit.report.index",

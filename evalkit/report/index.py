@@ -94,7 +94,7 @@ def write_index(out: str | Path, manifest: dict, *, lang: str = "zh", generated:
     >>> p.name
     'index.html'
     """
-    from evalkit.report.files import atomic_write
+    from evalkit.files import atomic_write
 
     return atomic_write(Path(out) / "index.html",
                         index_html(manifest, lang=lang, generated=generated, summary=summary, font_base=font_base))

@@ -159,7 +159,7 @@ def write_manifest(path: str | Path, manifest) -> Path:
     >>> read_manifest(p)
     {'year': 2024, '区': '东城区'}
     """
-    from evalkit.report.files import atomic_write
+    from evalkit.files import atomic_write
 
     data = manifest.to_json() if isinstance(manifest, Manifest) else manifest
     return atomic_write(path, json.dumps(data, ensure_ascii=False, indent=2, sort_keys=True) + "\n")

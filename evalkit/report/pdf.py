@@ -70,7 +70,7 @@ def to_pdf(page: str, path: str | Path) -> Path:
     """
     import logging
 
-    from evalkit.report.files import atomic_write
+    from evalkit.files import atomic_write
 
     HTML = require_pdf()
     logging.getLogger("weasyprint").setLevel(logging.ERROR)

@@ -100,11 +100,13 @@ def _died(task: ReportTask, attempts: int) -> ReportRecord:
 def _round(pool, tasks, run, marks: Path, results: dict, attempts: dict, bar) -> list[ReportTask]:
     """Run ``tasks`` in ``pool``; returns those that were running when a worker died."""
     futs = {pool.submit(in_worker, run, t, mark=marks / t.stem): t for t in tasks}
+    broken = False
     for f in as_completed(futs):
         t = futs[f]
         try:
             rec = f.result()
         except BrokenProcessPool:
+            broken = True
             continue
         except Exception as err:  # noqa: BLE001 - outside the report's own checks (e.g. a full disk): recorded
             rec = ReportRecord(kind=t.kind, name=t.stem, parameters=t.shown, status="failed", error=ErrorInfo.of(err))
@@ -112,9 +114,13 @@ def _round(pool, tasks, run, marks: Path, results: dict, attempts: dict, bar) ->
         rec.attempts = attempts[t.stem]
         results[t.stem] = rec
         bar.update(1)
+    if broken:
+        # wait until the broken pool's other workers are gone: one may still be finishing a
+        # report (and removing its start marker) while the markers are read
+        pool.shutdown(wait=True, cancel_futures=True)
     lost = [t for t in tasks if t.stem not in results and (marks / t.stem).exists()]
     for t in lost:
-        (marks / t.stem).unlink()
+        (marks / t.stem).unlink(missing_ok=True)
         attempts[t.stem] += 1
     return lost
 

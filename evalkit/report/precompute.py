@@ -206,7 +206,7 @@ def write_table(table: pd.DataFrame, path: Path) -> Path:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from evalkit.report.files import atomic_write
+    from evalkit.files import atomic_write
 
     buf = io.BytesIO()
     pq.write_table(pa.Table.from_pandas(table, preserve_index=False), buf, compression="zstd")

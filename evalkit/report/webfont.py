@@ -131,7 +131,7 @@ def reduce_font(text: str, path: str | Path | None = None) -> Path:
     >>> base_covers(p, "社区治理")  # doctest: +SKIP
     True
     """
-    from evalkit.report.files import atomic_write
+    from evalkit.files import atomic_write
 
     full = _full_font()
     full_cmap = _cmap(str(full))

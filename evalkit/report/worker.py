@@ -26,7 +26,7 @@ EXTENSIONS = ("ipynb", "xlsx", "pdf", "html")
 
 def _export(task: ReportTask, nb, work: Path, tm: dict) -> dict[str, Path]:
     """Write the report's formats into ``work``; returns extension -> staged file."""
-    from evalkit.report.files import atomic_write
+    from evalkit.files import atomic_write
     from evalkit.report.htmlpage import html_from_notebook
 
     staged = {}

@@ -60,7 +60,7 @@ def to_xlsx(table, path: str | Path, *, lang: str = "zh", sheet: str | None = No
     """
     from evalkit.families.output import xlsx_bytes
     from evalkit.labels import name, unit, unit_label
-    from evalkit.report.files import atomic_write
+    from evalkit.files import atomic_write
 
     k = 0 if lang == "zh" else 1
     df = table.copy()

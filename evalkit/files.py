@@ -1,11 +1,13 @@
-"""Writing files so that no reader ever sees half of one."""
+"""Writing files so that no reader ever sees half of one (the one place for it, below every layer)."""
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
-__all__ = ["atomic_write"]
+__all__ = ["atomic_write", "staged"]
 
 
 def atomic_write(path: str | Path, data: bytes | str) -> Path:
@@ -50,3 +52,31 @@ def atomic_write(path: str | Path, data: bytes | str) -> Path:
         if tmp.exists():
             tmp.unlink()
     return path
+
+
+@contextmanager
+def staged(path: str | Path) -> Iterator[Path]:
+    """A temporary path beside ``path`` for a writer that needs a file name; renamed into place on success.
+
+    For libraries that write to a path themselves (pyarrow, XlsxWriter): the
+    block writes to the yielded path; when it finishes the file replaces
+    ``path`` at once (:func:`os.replace`), and when it raises the temporary file
+    is removed and ``path`` is untouched.  The folder is created when missing.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> with staged(folder / "t.csv") as tmp:
+    ...     _ = tmp.write_text("a,b\\n", encoding="utf-8")
+    >>> [p.name for p in folder.iterdir()]
+    ['t.csv']
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        yield tmp
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
