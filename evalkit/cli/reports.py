@@ -33,6 +33,10 @@ def add_parser(sub) -> None:
                    help=argparse.SUPPRESS)  # deprecated spelling of --kernel
     s.add_argument("--format", default="html,xlsx",
                    help="输出格式 / formats, comma-separated: html,pdf,xlsx (default html,xlsx)")
+    s.add_argument("--uncertainty", type=int, default=200, metavar="N",
+                   help="综合指数得分与名次区间的重复抽样次数（默认 200；0 只给名次）/ replicates for the "
+                        "composite index's score and rank intervals (default 200; 0: ranks only)")
+    s.add_argument("--seed", type=int, default=0, help="综合指数重复抽样的种子 / seed of those replicates (default 0)")
 
 
 def _kernel(args) -> str:
@@ -53,4 +57,4 @@ def run(args) -> int:
     formats = [f.strip() for f in args.format.split(",") if f.strip()]
     return build_reports(args.data, year=args.year, districts=args.district, out=args.out,
                          jobs=args.jobs, lang=args.lang, formats=formats, kernel=_kernel(args),
-                         validate=args.validate)
+                         validate=args.validate, uncertainty=args.uncertainty, seed=args.seed)

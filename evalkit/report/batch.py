@@ -142,11 +142,13 @@ def plan(opts: BatchOptions, pre) -> tuple[list[ReportTask], list[ReportRecord]]
     from evalkit.report.worker import remove_outputs
 
     pilot_path = pre.pilot_file.path if pre.pilot_file is not None else None
+    index_path = pre.index_file.path if pre.index_file is not None else None
     base = {"data_dir": str(opts.data_dir), "year": int(opts.year), "lang": opts.lang,
             "indicators_path": str(pre.indicators.path), "pilot_path": str(pilot_path or ""),
-            "invalid_districts": list(pre.invalid)}
+            "index_path": str(index_path or ""), "invalid_districts": list(pre.invalid)}
     shown_base = dict(base, data_dir=opts.data, indicators_path=pre.indicators.path.name,
-                      pilot_path=pilot_path.name if pilot_path else "")
+                      pilot_path=pilot_path.name if pilot_path else "",
+                      index_path=index_path.name if index_path else "")
     common = dict(out=opts.out, formats=opts.formats, lang=opts.lang, generated=opts.generated,
                   indicators_path=pre.indicators.path, kernel=opts.kernel, kernel_name=opts.kernel_name,
                   timeout=opts.timeout, font_base=pre.font_base, synthetic=bool(pre.meta.get("synthetic", False)))
@@ -175,7 +177,8 @@ def plan(opts: BatchOptions, pre) -> tuple[list[ReportTask], list[ReportRecord]]
 def build_reports(data, *, year: int, districts=None, out="reports", jobs: int | None = None,
                   lang: str = "zh", formats=("html", "xlsx"), notebook=None, city_notebook=None,
                   table=None, city: bool = True, progress: bool = True, timeout: int = 600,
-                  kernel: str = "warm", kernel_name: str = "python3", validate: bool = True) -> int:
+                  kernel: str = "warm", kernel_name: str = "python3", validate: bool = True,
+                  uncertainty: int = 200, seed: int = 0) -> int:
     """Build one report per district, the city summary, the index and the manifest.
 
     Parameters
@@ -215,6 +218,10 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
         start a kernel that died while starting again (up to 3 starts; in the manifest).
     kernel_name
         The Jupyter kernel spec to run the notebooks in.
+    uncertainty, seed
+        Replicates of data error for the composite index's score and rank
+        intervals (computed once for every community, street and district;
+        0: point ranks only), and their seed.
     validate
         Check the dataset against the contract first (default; only when ``table`` is
         not given).  Each error is attributed to the district whose rows it is in
@@ -256,7 +263,7 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
     报告 2/2 份完成，0 份失败，用时 12.3 秒，输出在 ...
     0
     """
-    from evalkit.exceptions import ParameterError
+    from evalkit.exceptions import ParameterError, check_count
     from evalkit.report import precompute as pre
     from evalkit.report.pool import make_pool, stop_workers
 
@@ -270,7 +277,9 @@ def build_reports(data, *, year: int, districts=None, out="reports", jobs: int |
                         districts=tuple(str(d) for d in districts) if districts else None, lang=lang, formats=fm,
                         jobs=jobs or os.cpu_count() or 1, notebook=nb_d, city_notebook=nb_c, kernel=kernel,
                         kernel_name=kernel_name, timeout=timeout, progress=progress,
-                        generated=_dt.datetime.now().strftime("%Y-%m-%d %H:%M"))
+                        generated=_dt.datetime.now().strftime("%Y-%m-%d %H:%M"),
+                        uncertainty=check_count("uncertainty", uncertainty, minimum=0),
+                        seed=check_count("seed", seed, minimum=0))
     ds, invalid, span = None, {}, None
     if table is None:  # everything known before any work is done or any file written
         from evalkit.io import load
@@ -354,7 +363,7 @@ def _run(opts: BatchOptions, pre, pool, t_start: float) -> int:
     meta, span = pre.meta, pre.span
     manifest = Manifest(
         generated=opts.generated, year=opts.year, lang=opts.lang, formats=opts.formats, kernel=opts.kernel,
-        jobs=workers, indicators=pre.indicators, pilot=pre.pilot_file, reports=reports,
+        jobs=workers, indicators=pre.indicators, pilot=pre.pilot_file, index=pre.index_file, reports=reports,
         city_summary=next((r for r in results if r.kind == "city"), None), duration=time.perf_counter() - t_start,
         dataset={"path": opts.data, "sha256": data_hash(opts.data_dir), "synthetic": bool(meta.get("synthetic")),
                  "source": meta.get("source"), "as_of": meta.get("as_of"),

@@ -44,6 +44,10 @@ class ReportData:
         Tables absent from the dataset; load-time problems as sentences in ``lang``.
     pilot
         The batch's pilot comparison (:func:`evalkit.report.pilot.compute_pilot`), or None.
+    index
+        The batch's composite index (:func:`evalkit.report.precompute.compute_index`:
+        rows ``index`` and ``index_family`` of every community, street and district,
+        with ``rank``, ``rank_in_parent``, ``rank_low``, ``rank_high``, ``coverage``), or None.
     invalid
         Districts whose data failed validation: they have no report and are not ranked.
     span
@@ -68,6 +72,7 @@ class ReportData:
     warnings: list[str] = field(default_factory=list)
     min_n: int = 10
     pilot: pd.DataFrame | None = None
+    index: pd.DataFrame | None = None
     invalid: tuple[str, ...] = ()
     span: "Span | None" = None
     terms: dict[str, str] = field(default_factory=dict)
@@ -300,7 +305,8 @@ def problem_text(w, lang: str) -> str:
 
 
 def prepare(data_dir: str, *, district: str | None, year: int, lang: str = "zh", indicators_path: str = "",
-            pilot_path: str = "", invalid_districts=(), min_n: int = 10) -> ReportData:
+            pilot_path: str = "", index_path: str = "", invalid_districts=(), min_n: int = 10,
+            uncertainty: int | None = None) -> ReportData:
     """Gather what a report needs: the indicator table, the pilot comparison, dataset.json and the dataset.
 
     Parameters
@@ -315,6 +321,10 @@ def prepare(data_dir: str, *, district: str | None, year: int, lang: str = "zh",
     pilot_path
         The precomputed pilot comparison; when empty and ``indicators_path`` is empty too,
         it is computed here; when empty with a table given, there is none.
+    index_path
+        The precomputed composite index; likewise computed here (with ``uncertainty``
+        replicates, default :data:`evalkit.report.precompute.UNCERTAINTY`) when both paths
+        are empty, and none when empty with a table given.
     invalid_districts
         Districts whose data failed validation (not ranked, named in the city summary).
 
@@ -344,16 +354,21 @@ def prepare(data_dir: str, *, district: str | None, year: int, lang: str = "zh",
     span = data_span(ds)
     check_year(span, year)
     pilot = read_table(pilot_path) if pilot_path else None
+    index = read_table(index_path) if index_path else None
     if indicators_path:
         table = read_table(indicators_path, district, restrict=True)
     else:
         from evalkit.families import indicators
         from evalkit.report.pilot import compute_pilot
+        from evalkit.report.precompute import UNCERTAINTY, compute_index
 
         full = ds if not district else load(data_dir)  # ranks need every district
         table = pd.concat([indicators(full, year=y, level=ALL_LEVELS) for y in data_years(full, year)],
                           ignore_index=True)
         pilot = compute_pilot(full, year=year)
+        index = compute_index(table, year, ds=full, uncertainty=UNCERTAINTY if uncertainty is None else uncertainty,
+                              exclude=tuple(invalid_districts))
+        index = index if len(index) else None
     if district == "":  # the first district (explore, quick looks)
         d = table.loc[table["level"] == "district", "unit_id"].dropna()
         district = str(sorted(d.unique())[0]) if len(d) else None
@@ -361,5 +376,5 @@ def prepare(data_dir: str, *, district: str | None, year: int, lang: str = "zh",
     warns = [problem_text(w, lang) for w in ds.warnings]
     yearly = sorted({p for p in table["period"].dropna().astype(str) if p.isdigit()})
     return ReportData(table=table, district=district, year=year, lang=lang, meta=meta, ds=ds, missing_tables=missing,
-                      warnings=warns, min_n=min_n, pilot=pilot, invalid=tuple(str(d) for d in invalid_districts),
+                      warnings=warns, min_n=min_n, pilot=pilot, index=index, invalid=tuple(str(d) for d in invalid_districts),
                       span=span, terms=cadre_terms(ds, yearly, district))

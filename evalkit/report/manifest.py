@@ -132,6 +132,7 @@ class Manifest:
     dataset: dict = field(default_factory=dict)
     indicators: TableFile | None = None
     pilot: TableFile | None = None
+    index: TableFile | None = None
     reports: list = field(default_factory=list)
     city_summary: object = None
     duration: float = 0.0
@@ -141,6 +142,7 @@ class Manifest:
                 "formats": list(self.formats), "dataset": self.dataset,
                 "indicators": None if self.indicators is None else self.indicators.to_json(),
                 "pilot": None if self.pilot is None else self.pilot.to_json(),
+                "index": None if self.index is None else self.index.to_json(),
                 "versions": versions(), "jobs": self.jobs, "kernel": self.kernel,
                 "reports": [r.to_json() for r in self.reports],
                 "city_summary": None if self.city_summary is None else self.city_summary.to_json(),

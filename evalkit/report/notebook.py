@@ -59,7 +59,7 @@ class Document:
 
 
 def start(data_dir: str, *, district: str | None, year: int, lang: str = "zh", indicators_path: str = "",
-          pilot_path: str = "", invalid_districts=()):
+          pilot_path: str = "", index_path: str = "", invalid_districts=()):
     """Set up fonts, gather the report's data (:func:`evalkit.report.data.prepare`) and open a Document.
 
     Returns
@@ -76,5 +76,5 @@ def start(data_dir: str, *, district: str | None, year: int, lang: str = "zh", i
 
     setup()
     rd = prepare(data_dir, district=district, year=year, lang=lang, indicators_path=indicators_path,
-                 pilot_path=pilot_path, invalid_districts=invalid_districts)
+                 pilot_path=pilot_path, index_path=index_path, invalid_districts=invalid_districts)
     return rd, Document(lang)

@@ -6,6 +6,9 @@
 * :func:`compute_tables` computes the long indicator table of every year of
   the data up to the report year at every level, and the pilot comparison,
   in the batch's forked workers (they inherit the loaded dataset).
+* :func:`compute_index` computes the composite index (score, rank and rank
+  interval) of every community, street and district once, with its uncertainty
+  replicates, for the reports that show it.
 * :func:`reduce_batch_font` makes the reduced CJK font every page subsets.
 """
 
@@ -16,8 +19,13 @@ from pathlib import Path
 
 import pandas as pd
 
-__all__ = ["Precomputed", "run", "validate", "check_districts", "check_table_year", "compute_tables", "write_table",
-           "font_corpus", "reduce_batch_font", "share"]
+__all__ = ["Precomputed", "run", "validate", "check_districts", "check_table_year", "compute_tables", "compute_index",
+           "write_table", "font_corpus", "reduce_batch_font", "share", "INDEX_LEVELS", "UNCERTAINTY"]
+
+#: Levels the batch ranks by the composite index (communities within their street).
+INDEX_LEVELS = ("community", "street", "district")
+#: Default uncertainty replicates of the batch's index (``evalkit reports --uncertainty``).
+UNCERTAINTY = 200
 
 _DS = None  # the loaded dataset, inherited by forked workers for the parallel table computation
 
@@ -191,6 +199,63 @@ def compute_tables(ds, year: int, pool=None) -> tuple[pd.DataFrame, pd.DataFrame
     return finalize(table), pilot
 
 
+def compute_index(table: pd.DataFrame, year: int, *, ds=None, uncertainty: int = UNCERTAINTY, seed: int = 0,
+                  jobs: int | None = None, exclude=()) -> pd.DataFrame:
+    """The composite index of every level of :data:`INDEX_LEVELS` for ``year``, once per batch.
+
+    Parameters
+    ----------
+    table
+        The long indicator table (every level).
+    year
+        The report year.
+    ds
+        The loaded Dataset, for each community's street (``rank_in_parent`` of a
+        community is its rank within its street; without ``ds``, within its district).
+    uncertainty, seed, jobs
+        Replicates of data error for the score and rank intervals
+        (:func:`evalkit.index`; 0: point scores and ranks only), their seed and
+        worker processes.
+    exclude
+        Districts left out of the ranking (their data failed validation): their
+        units are not ranked beside the others.
+
+    Returns
+    -------
+    DataFrame
+        The rows of :func:`evalkit.index` (``index`` and ``index_family``) of every
+        level that has rows in ``table``, one after another; empty when no level
+        has an indicator with a direction.
+
+    Examples
+    --------
+    >>> rows = [dict(indicator=i, level="district", unit_id=u, unit_name=u, district=u, period="2024", value=v)
+    ...         for i, vals in {"satisfaction_index": [60, 70, 80], "volunteer_active_rate": [0.3, 0.5, 0.4]}.items()
+    ...         for u, v in zip(["东区", "西区", "南区"], vals)]
+    >>> out = compute_index(pd.DataFrame(rows), 2024, uncertainty=0)
+    >>> out.loc[out["indicator"] == "index", ["unit_id", "rank"]].sort_values("rank")["unit_id"].tolist()
+    ['南区', '西区', '东区']
+    """
+    from evalkit.ranking import index
+
+    if exclude:
+        table = table.loc[~table["district"].isin(list(exclude))]
+    parts = []
+    for level in INDEX_LEVELS:
+        if not (table["level"] == level).any():
+            continue
+        parent = None
+        if level == "community" and ds is not None:
+            from evalkit.families._frame import units
+
+            street = units(ds, "street")
+            parent = dict(zip(street["community_id"], street["unit_id"]))
+        parts.append(index(table, year=year, level=level, uncertainty=uncertainty, seed=seed, parent=parent,
+                           jobs=jobs))
+    parts = [p for p in parts if len(p)]
+    return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
+
+
 def write_table(table: pd.DataFrame, path: Path) -> Path:
     """Write a long table as Parquet (zstd), atomically.
 
@@ -265,8 +330,8 @@ def reduce_batch_font(corpus: str, work: Path) -> Path:
 class Precomputed:
     """What the precompute stage hands to the others.
 
-    ``table``/``pilot`` and their files (``indicators``, ``pilot_file``; the pilot None
-    when there is no comparison), dataset.json (``meta``), the districts whose data
+    ``table``/``pilot``/``index`` and their files (``indicators``, ``pilot_file``,
+    ``index_file``; the pilot or the index None when there is none), dataset.json (``meta``), the districts whose data
     failed validation (``invalid``: district -> ValidationReport), the years covered
     (``span``, None for a table given by the caller) and the reduced font.
     """
@@ -275,6 +340,8 @@ class Precomputed:
     pilot: pd.DataFrame | None
     indicators: object
     pilot_file: object
+    index: pd.DataFrame | None
+    index_file: object
     meta: dict
     invalid: dict
     span: object
@@ -299,6 +366,14 @@ def run(opts, *, ds, table, invalid: dict, span, pool) -> Precomputed:
     else:
         pilot = None
         (opts.out / f"pilot_{opts.year}.parquet").unlink(missing_ok=True)  # stale comparison of an earlier run
+    index = compute_index(table, opts.year, ds=ds, uncertainty=opts.uncertainty, seed=opts.seed, jobs=opts.jobs,
+                          exclude=tuple(invalid))
+    index_file = None
+    if len(index):
+        index_file = TableFile(write_table(index, opts.out / f"index_{opts.year}.parquet"), len(index))
+    else:
+        index = None
+        (opts.out / f"index_{opts.year}.parquet").unlink(missing_ok=True)  # stale index of an earlier run
     known = _districts_of(table)
     if opts.districts:
         check_districts(opts.districts, known)
@@ -307,7 +382,8 @@ def run(opts, *, ds, table, invalid: dict, span, pool) -> Precomputed:
         raise ReportError("指标表中没有任何区县。", "The indicator table has no district.")
     # the CJK font is parsed once per batch: every page subsets this reduced copy (~100x smaller)
     corpus = font_corpus(table, meta, chosen + ([] if pilot is None else pilot["note"].dropna().tolist()))
-    return Precomputed(table=table, pilot=pilot, indicators=ind, pilot_file=pilot_file, meta=meta, invalid=invalid,
+    return Precomputed(table=table, pilot=pilot, indicators=ind, pilot_file=pilot_file, index=index,
+                       index_file=index_file, meta=meta, invalid=invalid,
                        span=span, font_base=reduce_batch_font(corpus, opts.out / ".work"), districts=chosen)
 
 

@@ -29,7 +29,8 @@ class BatchOptions:
     """What a batch was asked for, checked (:func:`evalkit.report.batch.build_reports`'s arguments).
 
     ``data`` is the dataset folder as given (recorded in the manifest), ``data_dir``
-    the same resolved; ``city_notebook`` None builds no city summary.
+    the same resolved; ``city_notebook`` None builds no city summary;
+    ``uncertainty``/``seed`` the composite index's replicates and their seed.
 
     Examples
     --------
@@ -55,6 +56,8 @@ class BatchOptions:
     timeout: float = 600
     progress: bool = True
     generated: str = ""
+    uncertainty: int = 200
+    seed: int = 0
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,9 @@ NB = Path(__file__).parents[2] / "notebooks"
 
 @pytest.mark.parametrize("name,expected", [
     ("district_report", {"data_dir": "str", "district": "str", "year": "int", "lang": "str", "indicators_path": "str",
-                         "pilot_path": "str", "invalid_districts": "list"}),
+                         "pilot_path": "str", "index_path": "str", "invalid_districts": "list"}),
     ("city_summary", {"data_dir": "str", "year": "int", "lang": "str", "indicators_path": "str",
-                      "pilot_path": "str", "invalid_districts": "list"}),
+                      "pilot_path": "str", "index_path": "str", "invalid_districts": "list"}),
     ("explore", {"data_dir": "str", "year": "int", "lang": "str"}),
 ])
 def test_parameters_cell(name, expected):
