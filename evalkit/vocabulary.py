@@ -37,7 +37,7 @@ import functools
 import math
 import re
 
-__all__ = ["NOTES", "UNITS", "TABLE_EN", "DIRECTIONS", "INTERVALS", "MISSING", "corpus", "note_label", "unit_label",
+__all__ = ["NOTES", "UNITS", "TABLE_EN", "DIRECTIONS", "INTERVALS", "MISSING", "corpus", "note_label", "unit_label", "family_label", "FAMILY_NAMES",
            "table_label", "level_label", "direction_label", "interval_label", "localised", "decimals", "fmt_value",
            "fmt_change", "fmt_diff", "fmt_interval", "fmt_p"]
 
@@ -113,6 +113,20 @@ TABLE_EN: dict[str, str] = {
     "visits": "household visit records",
     "party_members": "Party member ledger",
     "projects": "funded project ledger",
+}
+
+#: indicator family -> (Chinese, English), in report order.
+FAMILY_NAMES: dict[str, tuple[str, str]] = {
+    "disputes": ("矛盾纠纷", "disputes"),
+    "volunteers": ("志愿服务", "volunteers"),
+    "cadres": ("社区干部", "community cadres"),
+    "satisfaction": ("居民满意度", "resident satisfaction"),
+    "organisation": ("组织与网格", "organisation and grids"),
+    "deliberation": ("议事协商", "deliberation"),
+    "requests": ("民情诉求与12345", "resident requests and 12345"),
+    "visits": ("入户走访", "household visits"),
+    "party": ("党员队伍", "Party members"),
+    "projects": ("公益创投项目", "funded projects"),
 }
 
 #: direction code of the catalog -> (Chinese, English).
@@ -315,6 +329,17 @@ def interval_label(method: str, lang: str = "zh") -> str:
     ('精确泊松（Garwood）区间', 'exact Poisson (Garwood)')
     """
     return _lookup(INTERVALS, method, "interval method", "INTERVALS", _check_lang(lang))
+
+
+def family_label(family: str, lang: str = "zh") -> str:
+    """The display name of an indicator family (``party`` -> 党员队伍).
+
+    Examples
+    --------
+    >>> family_label("requests"), family_label("requests", "en")
+    ('民情诉求与12345', 'resident requests and 12345')
+    """
+    return _lookup(FAMILY_NAMES, family, "family", "FAMILY_NAMES", _check_lang(lang))
 
 
 def level_label(level: str, lang: str = "zh") -> str:

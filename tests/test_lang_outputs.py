@@ -19,8 +19,8 @@ from lang_check import assert_bilingual, assert_lang, names_of
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLE = ROOT / "data" / "sample"
 LEVELS = ["--level", "community", "street", "district", "city"]
-#: "错误 error: " labels a message in both languages; the message's own lines are checked
-PREFIX = "错误 error: "
+#: an error is the Chinese message after "错误：" and the English one after "Error: "
+PREFIX = "错误："
 
 
 @pytest.fixture(scope="module")
@@ -113,8 +113,10 @@ def test_cli_error_messages(argv, tmp_path, capsys, monkeypatch):
     monkeypatch.chdir(tmp_path)
     assert main(argv) == 2
     err = capsys.readouterr().err
-    assert err.startswith(PREFIX) and "Traceback" not in err
-    assert_bilingual(err[len(PREFIX):])
+    assert err.startswith(PREFIX) and "\nError: " in err and "Traceback" not in err
+    zh, _, en = err[len(PREFIX):].partition("\nError: ")
+    assert_lang(zh, "zh")
+    assert_lang(en, "en")
 
 
 def test_plot_and_summary_error_messages(sample):

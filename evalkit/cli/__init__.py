@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     except EvalkitError as err:
         if args.debug:
             raise
-        print(f"错误 error: {err}", file=sys.stderr)
+        print(_error_text(err.zh, err.en), file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         print("已中断 interrupted", file=sys.stderr)
@@ -71,9 +71,23 @@ def main(argv: list[str] | None = None) -> int:
             raise
         where = err.filename if err.filename is not None else ""
         reason = err.strerror or type(err).__name__
-        print(f"错误 error: 无法读写文件 {where}（{reason}）。\nCannot read or write {where} ({reason}).",
+        print(_error_text(f"无法读写文件 {where}（{reason}）。", f"Cannot read or write {where} ({reason})."),
               file=sys.stderr)
         return 2
+
+
+def _error_text(zh: str, en: str) -> str:
+    """An error for the terminal: the Chinese message after 错误：, the English one after Error: (each clean).
+
+    Examples
+    --------
+    >>> print(_error_text("找不到文件。", "File not found."))
+    错误：找不到文件。
+    Error: File not found.
+    """
+    if zh == en:
+        return f"错误 / Error: {zh}"
+    return f"错误：{zh}\nError: {en}"
 
 
 def _plain_warnings() -> None:

@@ -81,33 +81,41 @@ def _plan(ds, families, indicators, strict_tables: bool, window: bool = False):
     wanted = frozenset(ids) if ids is not None else None
     run, notes = [], []
     if window:
-        left = []  # families left out whole (by name), else indicator ids
+        from evalkit.vocabulary import family_label
+
+        left_zh, left_en = [], []  # families left out whole, else indicators
         keep = set()
         for f in fams:
-            asked = [e["id"] for e in mods[f].CATALOG if wanted is None or e["id"] in wanted]
+            asked = [e for e in mods[f].CATALOG if wanted is None or e["id"] in wanted]
             out = window_exclusions(mods[f])
-            keep.update(i for i in asked if i not in out)
-            gone = [i for i in asked if i in out]
-            left += ([f"{f} (all)"] if gone and len(gone) == len(asked) and len(asked) > 1 else gone)
+            keep.update(e["id"] for e in asked if e["id"] not in out)
+            gone = [e for e in asked if e["id"] in out]
+            if gone and len(gone) == len(asked) and len(asked) > 1:
+                left_zh.append(f"{family_label(f)}指标族")
+                left_en.append(f"the {family_label(f, 'en')} family")
+            else:
+                left_zh += [f"{e['name_zh']}（{e['id']}）" for e in gone]
+                left_en += [e["id"] for e in gone]
         wanted = frozenset(keep)
         fams = tuple(f for f in fams if any(e["id"] in wanted for e in mods[f].CATALOG))
-        if left:
+        if left_zh:
             notes.append((f"以下指标不能用于自定义期间（趋势、同比变化、留存、干部届次、社区年度数据、调查轮次均按年计算），"
-                          f"已略去：{'、'.join(x.replace(' (all)', ' 指标族') for x in left)}。",
+                          f"已略去：{'、'.join(left_zh)}。",
                           f"These indicators cannot use a window (trends, year-on-year changes, retention, "
                           f"cadre terms, yearly community facts and survey waves are yearly) and are left "
-                          f"out: {', '.join(x.replace(' (all)', ' family') for x in left)}."))
+                          f"out: {', '.join(left_en)}."))
     for f in fams:
         mod = mods[f]
         missing = [t for t in mod.TABLES if not ds.has(t)]
         if missing:
             if asked_by_name or (strict_tables and wanted is not None):
                 ds[missing[0]]  # raises MissingTableError naming the table
-            from evalkit.contract import TABLES
+            from evalkit.vocabulary import family_label, table_label
 
-            names = "、".join(f"{t}（{TABLES[t].zh}）" for t in missing)
-            notes.append((f"数据集中没有表 {names}，已略去“{f}”指标族。",
-                          f"The dataset has no table {', '.join(missing)}: the {f} family is left out."))
+            notes.append((f"数据集中没有{'、'.join(table_label(t) for t in missing)}，"
+                          f"已略去“{family_label(f)}”指标族。",
+                          f"The dataset has no {', '.join(table_label(t, 'en') for t in missing)}: "
+                          f"the {family_label(f, 'en')} family is left out."))
             continue
         run.append(mod)
     return run, wanted, notes
@@ -290,8 +298,12 @@ def indicators(ds, *, year: int | None = None, period=None, level: str | Sequenc
             if missing and ctx.wants(ind):
                 if ind in (_as_tuple(indicators) or ()):  # asked for by id: an error naming the table
                     ds[missing[0]]
-                zh = f"数据集中没有表 {', '.join(missing)}，已略去指标 {ind}。"
-                en = f"The dataset has no table {', '.join(missing)}: indicator {ind} is left out."
+                from evalkit.vocabulary import table_label
+
+                e = next(x for x in mod.CATALOG if x["id"] == ind)
+                zh = f"数据集中没有{'、'.join(table_label(t) for t in missing)}，已略去指标“{e['name_zh']}”（{ind}）。"
+                en = (f"The dataset has no {', '.join(table_label(t, 'en') for t in missing)}: "
+                      f"indicator {e['name_en']} ({ind}) is left out.")
                 warnings.warn(f"{zh}\n{en}", UserWarning, stacklevel=2)
                 ctx.warnings.append(f"{zh} / {en}")
         df = mod.compute(ctx)
@@ -301,7 +313,7 @@ def indicators(ds, *, year: int | None = None, period=None, level: str | Sequenc
     if wanted is not None:
         out = out.loc[out["indicator"].isin(wanted)].reset_index(drop=True)
     if len(out) and out["value"].isna().all() and out["note"].eq("no data").all():
-        zh = f"{per.label} 的全部指标均无数据（no data）：该期间可能早于数据开始或晚于截止日期。"
+        zh = f"{per.label} 的全部指标均无数据：该期间可能早于数据开始或晚于截止日期。"
         en = (f"Every indicator is 'no data' for {per.label}: the period may lie before the data begin "
               "or after the as-of date.")
         warnings.warn(f"{zh}\n{en}", UserWarning, stacklevel=2)

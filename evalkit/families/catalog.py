@@ -13,6 +13,7 @@ from __future__ import annotations
 import importlib
 
 from evalkit.exceptions import ParameterError, check_choice
+from evalkit.vocabulary import FAMILY_NAMES
 
 #: Family modules in report order.
 FAMILIES = ("disputes", "volunteers", "cadres", "satisfaction", "organisation",
@@ -20,10 +21,8 @@ FAMILIES = ("disputes", "volunteers", "cadres", "satisfaction", "organisation",
 FIELDS = ("id", "family", "name_zh", "name_en", "definition_zh", "definition_en", "unit",
           "direction", "interval", "category", "survey", "benchmark", "total")
 DIRECTIONS = ("higher_better", "lower_better", "target_band", "descriptive")
-FAMILY_ZH = {"disputes": "矛盾纠纷", "volunteers": "志愿服务", "cadres": "社区干部",
-             "satisfaction": "居民满意度", "organisation": "组织与网格", "deliberation": "议事协商",
-             "requests": "民情诉求与12345", "visits": "入户走访", "party": "党员队伍",
-             "projects": "公益创投项目"}
+#: Chinese family names (the vocabulary's, :data:`evalkit.vocabulary.FAMILY_NAMES`).
+FAMILY_ZH = {f: zh for f, (zh, _en) in FAMILY_NAMES.items()}
 
 
 def family_modules() -> dict:

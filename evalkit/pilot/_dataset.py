@@ -165,7 +165,7 @@ def compare(ds, *, outcome: str, start: int, end: int, control: Control = "never
     >>> res = evalkit.compare(ds, outcome="纠纷发生率", start=2020, end=2024)
     >>> print(res.summary("en")[0])
     whole city: dispute rate, 2020–2024, 20 piloted against 40 never-piloted communities
-    (controls: never piloted); average pilot effect -6.80 (95% interval [-9.47, -4.14], p < 0.001).
+    (controls: never piloted); average pilot effect -6.80 (95% interval -9.47 to -4.14, p < 0.001).
     >>> evalkit.compare(ds, outcome="dispute_rate", start=2019, end=2024)
     Traceback (most recent call last):
     ...

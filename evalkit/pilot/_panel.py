@@ -110,7 +110,7 @@ def compare_panel(panel: pd.DataFrame, *, outcome: str, unit: str, time: str, fi
     >>> res = compare_panel(panel, outcome="y", unit="unit", time="year", first_treated="first")
     >>> print(res.summary("en")[0])
     whole city: y, 2020–2023, 12 piloted against 18 never-piloted communities (controls: never piloted);
-    average pilot effect -2.08 (95% interval [-2.56, -1.60], p < 0.001).
+    average pilot effect -2.08 (95% interval -2.56 to -1.60, p < 0.001).
     """
     check_choice("control", control, get_args(_did.Control))
     check_choice("pretrend", pretrend, get_args(PretrendP))

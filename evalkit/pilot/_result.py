@@ -169,7 +169,7 @@ class PilotResult:
     ...                       "y": 0.5 * rng.normal(size=120) - 2.0 * ((first > 0) & (year >= first))})
     >>> res = evalkit.compare_panel(panel, outcome="y", unit="unit", time="year", first_treated="first")
     >>> res
-    PilotResult(10 rows; all · y · 2020-2023: ATT -2.08 [-2.56, -1.60], p < 0.001; 12 piloted / 18 never piloted)
+    PilotResult(10 rows; all · y · 2020-2023: ATT -2.08 (-2.56 to -1.60), p < 0.001; 12 piloted / 18 never piloted)
     >>> f = res.fact()
     >>> f.n_piloted, f.n_control, f.few_units, f.window, f.methods("pilot_att")
     (12, 18, False, '2020-2023', ('t', 'welch'))
@@ -177,7 +177,7 @@ class PilotResult:
        value  ci_low  ci_high
     0  -2.08   -2.56     -1.6
     >>> print(res.explain("en").splitlines()[1])
-    The average pilot effect (Callaway–Sant'Anna) is -2.08, 95% interval [-2.56, -1.60], p < 0.001. It is statistically significant at the 5% level.
+    The average pilot effect (Callaway–Sant'Anna) is -2.08, 95% interval -2.56 to -1.60, p < 0.001. It is statistically significant at the 5% level.
     >>> print(res.explain("zh").splitlines()[1][:36])
     平均试点效应（Callaway–Sant'Anna 方法）为 -2.08
     >>> print(res.to_text("en").splitlines()[0])

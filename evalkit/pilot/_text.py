@@ -14,6 +14,7 @@ import pandas as pd
 
 from evalkit.families._frame import CITY_ID, CITY_NAME, interval_disagrees
 from evalkit.pilot._result import FEW_UNITS, INDICATORS, PilotFacts
+from evalkit.vocabulary import fmt_interval, fmt_p, fmt_value
 
 LABELS = {
     "pilot_att": ("平均试点效应（Callaway–Sant'Anna）", "average pilot effect (Callaway–Sant'Anna)"),
@@ -51,23 +52,25 @@ def unit_label(f: PilotFacts, lang: str) -> str:
 # --------------------------------------------------------------------------- numbers
 
 
+# Numbers are written by the vocabulary's formatters (one notation in every output):
+# about three significant figures, "p < 0.001", "lo 至 hi" / "lo to hi", "—" when missing.
+
+
 def num(x) -> str:
-    """An estimate with three significant digits (``-1.60``, ``0.0123``, ``1,234``); "—" when missing."""
-    if pd.isna(x):
-        return "—"
-    return f"{x:,.0f}" if abs(x) >= 1000 else f"{x:#.3g}".rstrip(".")
+    """An estimate as every output writes it (``-1.60``, ``0.0123``, ``1,234``); "—" when missing."""
+    return fmt_value(x, "ratio")
 
 
 def p_text(p, lang: str) -> str:
     """``p < 0.001`` or ``p = 0.012``; a missing p-value said in words."""
     if pd.isna(p):
         return "p 无法计算" if lang == "zh" else "no p-value"
-    return "p < 0.001" if p < 0.001 else f"p = {p:.3f}"
+    return fmt_p(p)
 
 
-def ci_text(lo, hi) -> str:
-    """``[lo, hi]``; "—" when the interval is missing."""
-    return "—" if pd.isna(lo) or pd.isna(hi) else f"[{num(lo)}, {num(hi)}]"
+def ci_text(lo, hi, lang: str = "en") -> str:
+    """``lo 至 hi`` / ``lo to hi`` (both ends with the same decimals); "—" when the interval is missing."""
+    return fmt_interval(lo, hi, "ratio", lang)
 
 
 def _row(rows: pd.DataFrame, indicator: str) -> pd.Series | None:
@@ -154,7 +157,7 @@ def headline(f: PilotFacts, rows: pd.DataFrame, lang: str) -> str:
         ctrl = "从未试点" if f.control == "never" else "从未或尚未试点"
         return (f"{unit_label(f, lang)}：「{name}」，{f.first_year}–{f.last_year} 年，{f.n_piloted} 个试点社区对 "
                 f"{f.n_control} 个从未试点的社区（对照组：{ctrl}）；平均试点效应 {num(att['value'])}"
-                f"（95% 置信区间 {ci_text(att['ci_low'], att['ci_high'])}，{p_text(att['p_value'], lang)}）。")
+                f"（95% 置信区间 {ci_text(att['ci_low'], att['ci_high'], 'zh')}，{p_text(att['p_value'], lang)}）。")
     ctrl = "never piloted" if f.control == "never" else "never or not yet piloted"
     return (f"{unit_label(f, lang)}: {name}, {f.first_year}–{f.last_year}, {f.n_piloted} piloted against "
             f"{f.n_control} never-piloted communities (controls: {ctrl}); average pilot effect "
@@ -166,7 +169,7 @@ def short(f: PilotFacts, rows: pd.DataFrame) -> str:
     """A console line for ``repr``."""
     att = _row(rows, "pilot_att")
     return (f"{f.unit_id} · {f.outcome} · {f.window}: ATT {num(att['value'])} "
-            f"{ci_text(att['ci_low'], att['ci_high'])}, {p_text(att['p_value'], 'en')}; "
+            f"({ci_text(att['ci_low'], att['ci_high'])}), {p_text(att['p_value'], 'en')}; "
             f"{f.n_piloted} piloted / {f.n_control} never piloted"
             + (" (few: randomisation p)" if f.few_units else ""))
 
@@ -188,13 +191,13 @@ def explain(f: PilotFacts, rows: pd.DataFrame, lang: str) -> str:
              f"{'从未试点' if f.control == 'never' else '从未或尚未试点'}社区同期变化之差（双重差分）；"
              f"共 {f.n_piloted} 个试点社区、{f.n_control} 个从未试点的社区。",
              f"平均试点效应（Callaway–Sant'Anna 方法）为 {num(att['value'])}，"
-             f"95% 置信区间 {ci_text(att['ci_low'], att['ci_high'])}，{p_text(att['p_value'], lang)}。"
+             f"95% 置信区间 {ci_text(att['ci_low'], att['ci_high'], 'zh')}，{p_text(att['p_value'], lang)}。"
              + ("在 5% 水平上统计显著。" if sig else "在 5% 水平上不显著，不能排除没有效应。")
              + (f"但置信区间{'包含' if covers0 else '不含'} 0：区间（按试点批次的 Welch t 近似）与随机化推断的"
                 "p 值结论不一致，效应应视为不确定。" if clash
                 else "（置信区间无法估计：有的试点批次只有一个社区。）" if no_ci
                 else "（区间包含 0。）" if covers0 else ""),
-             f"传统双向固定效应估计为 {num(did['value'])}（区间 {ci_text(did['ci_low'], did['ci_high'])}）；"
+             f"传统双向固定效应估计为 {num(did['value'])}（区间 {ci_text(did['ci_low'], did['ci_high'], 'zh')}）；"
              "试点年份不一时它可能有偏，以上一行为准。"
              + ("试点社区少于 10 个时，它的聚类稳健区间偏窄，不可靠。" if f.few_units else ""),
              ("试点前的趋势无法检验（没有可比的试点前年份，或每个试点年份的试点社区太少），平行趋势只能是假设。" if pt_na else
@@ -262,8 +265,8 @@ def table_text(result, lang: str) -> str:
                 continue
             lines.append(f"-- {label(ind, lang)}")
             for _, r in sub.iterrows():
-                p = "" if pd.isna(r["p_value"]) else p_text(r["p_value"], lang)[2:].lstrip("= ")
-                cells = (r["period"], _g(r["value"]), _g(r["se"]), ci_text(r["ci_low"], r["ci_high"]), p,
+                p = "" if pd.isna(r["p_value"]) else fmt_p(r["p_value"], label=False)
+                cells = (r["period"], _g(r["value"]), _g(r["se"]), ci_text(r["ci_low"], r["ci_high"], lang), p,
                          "" if pd.isna(r["n"]) else str(int(r["n"])))
                 lines.append("".join(_pad(c, w) for c, w in zip(cells, widths)))
         lines.append(("注：" if zh else "Note: ") + note(f, "pilot_att", lang))

@@ -60,7 +60,7 @@ def test_latest_term_on_or_before_the_year():
 
 
 def test_missing_cadres_leaves_out_one_indicator():
-    with pytest.warns(UserWarning, match="cadres"):
+    with pytest.warns(UserWarning, match="cadre roster"):
         t = indicators(small_dataset(cadres=None), year=2024, families=["organisation"])
     assert set(t["indicator"]) == {"party_floating_share", "households_per_grid_worker",
                                    "households_per_grid_staff", "service_area_per_100_households",

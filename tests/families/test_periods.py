@@ -48,7 +48,7 @@ def test_a_window_of_a_whole_year_equals_the_year(demo_ds):
 
 
 def test_indicators_that_need_years_are_left_out_with_a_note(small_ds):
-    with pytest.warns(UserWarning, match="cadres") as rec:
+    with pytest.warns(UserWarning, match="社区干部指标族") as rec:
         t = indicators(small_ds, period=("2024-01-01", "2024-06-30"), families=["disputes", "cadres"])
     assert "dispute_trend_irr" in str(rec[0].message) and "dispute_rate_change" in str(rec[0].message)
     assert not t["indicator"].str.startswith("cadre_").any()
