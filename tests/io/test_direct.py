@@ -315,24 +315,3 @@ def test_interpreter_exit_while_checks_run_is_clean(pq_dir):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and r.stdout.strip() == "None", r.stderr
     assert "terminate" not in r.stderr
-
-
-def test_forking_after_duckdb_was_used_is_safe():
-    """The report batch forks workers after validation used DuckDB. An inherited DuckDB
-    connection hangs the child when used or destroyed, so connections are closed before a
-    fork and reopened on both sides."""
-    import multiprocessing as mp
-
-    from evalkit.io import direct
-
-    assert direct.connection().execute("SELECT count(*) FROM range(1000000)").fetchall()[0][0] == 1_000_000
-    with mp.get_context("fork").Pool(1) as pool:
-        answer = pool.apply(_child_query)
-    assert answer == 1_000_000
-    assert direct.connection().execute("SELECT 42").fetchall()[0][0] == 42  # the parent reconnects
-
-
-def _child_query():
-    from evalkit.io import direct
-
-    return direct.connection().execute("SELECT count(*) FROM range(1000000)").fetchall()[0][0]
