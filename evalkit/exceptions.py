@@ -67,15 +67,15 @@ class MissingColumnError(DataError, KeyError):
 
 
 class ValidationError(DataError):
-    """The dataset has errors; ``report`` lists every problem."""
+    """The dataset has errors; ``report`` lists every problem.
+
+    The message is the report's text, under its one header line (the counts
+    ``evalkit validate`` prints, then the report's reason when it has one).
+    """
 
     def __init__(self, report):
         self.report = report
-        n = len(report.errors)
-        super().__init__(
-            f"数据校验发现 {n} 个错误:\n{report.to_text('zh')}",
-            f"Validation found {n} error(s):\n{report.to_text('en')}",
-        )
+        super().__init__(report.to_text("zh"), report.to_text("en"))
 
 
 class EstimationError(EvalkitError):

@@ -83,8 +83,8 @@ def load(path, *, districts=None, tables=None) -> Dataset:
     >>> import tempfile, pathlib
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "社区名册.csv").write_text(
-    ...     "2024年社区名册\n社区编码,社区名称,区县,街道,户数,常住人口,是否试点\n"
-    ...     "C1,东风,硚口区,汉正街,1200,3000,是\nC2,古田,南山区,南头街道,800,2100,否\n", encoding="gbk")
+    ...     "2024年社区名册\\n社区编码,社区名称,区县,街道,户数,常住人口,是否试点\\n"
+    ...     "C1,东风,硚口区,汉正街,1200,3000,是\\nC2,古田,南山区,南头街道,800,2100,否\\n", encoding="gbk")
     >>> ds = load(folder)
     >>> ds["communities"][["community_id", "households", "pilot", "_row"]]
       community_id  households  pilot  _row

@@ -83,8 +83,8 @@ class Dataset:
     >>> import tempfile, pathlib, evalkit
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = (folder / "communities.csv").write_text(
-    ...     "社区编码,社区名称,区县,街道,户数,常住人口\nC1,东风,硚口区,汉正街,1200,3000\n"
-    ...     "C2,古田,南山区,南头街道,800,2100\n", encoding="utf-8")
+    ...     "社区编码,社区名称,区县,街道,户数,常住人口\\nC1,东风,硚口区,汉正街,1200,3000\\n"
+    ...     "C2,古田,南山区,南头街道,800,2100\\n", encoding="utf-8")
     >>> ds = evalkit.load(folder)
     >>> ds
     Dataset('...', communities: 2 rows; 0 warning(s); see .tables, .warnings, .validate())
@@ -208,7 +208,7 @@ class Dataset:
         >>> import tempfile, pathlib, evalkit
         >>> folder = pathlib.Path(tempfile.mkdtemp())
         >>> _ = (folder / "communities.csv").write_text(
-        ...     "社区编码,社区名称,区县,街道,户数,常住人口\nC1,东风,硚口区,汉正街,很多,3000\n", encoding="utf-8")
+        ...     "社区编码,社区名称,区县,街道,户数,常住人口\\nC1,东风,硚口区,汉正街,很多,3000\\n", encoding="utf-8")
         >>> report = evalkit.load(folder).validate()
         >>> report.ok
         False
