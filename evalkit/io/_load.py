@@ -37,9 +37,11 @@ from evalkit.io.read import Source, find_sources, parquet_columns, read_csv_arro
 
 __all__ = ["load", "read_meta"]
 
-#: Tables read in this order (a table's filter depends on those before it).
-_ORDER = ("survey_items", "communities", "community_years", "disputes", "volunteers",
-          "volunteer_hours", "cadres", "survey_responses", "targets")
+def _order() -> tuple[str, ...]:
+    """Tables in the order they are read: the survey codebook first (it names the item
+    columns of survey_responses), then the contract's order (a table's district filter
+    depends on those before it: communities, then volunteers before their hours)."""
+    return ("survey_items", *(t for t in TABLES if t != "survey_items"))
 
 
 def load(path, *, districts=None, tables=None) -> Dataset:
@@ -142,7 +144,7 @@ def load(path, *, districts=None, tables=None) -> Dataset:
     item_ids: list[str] = []
     typed: dict[str, pd.DataFrame] = {}
 
-    for name in _ORDER:
+    for name in _order():
         if name not in sources:
             continue
         src = sources[name]
