@@ -317,7 +317,14 @@ class Table:
 
     def checks(self) -> tuple[Rule, ...]:
         """Every rule of the table: per column required, type, code and range, then the
-        key, the foreign keys and ``rules``."""
+        key, the foreign keys and ``rules``.
+
+        Examples
+        --------
+        >>> [r.rule_id("volunteers") for r in VOLUNTEERS.checks()]  # doctest: +NORMALIZE_WHITESPACE
+        ['value.required', 'value.required', 'value.required', 'type.date', 'type.date', 'type.int', 'range',
+         'code.unknown', 'type.bool', 'key.duplicate', 'fk.missing', 'date.order']
+        """
         out: list[Rule] = []
         for c in self.columns:
             if c.required:

@@ -170,6 +170,15 @@ class Dataset:
             ) from None
 
     def has(self, name: str) -> bool:
+        """True when the dataset has table ``name`` (loaded, or left in its file).
+
+        Examples
+        --------
+        >>> import pathlib
+        >>> ds = Dataset(pathlib.Path("."), {"communities": None})
+        >>> ds.has("communities"), "disputes" in ds
+        (True, False)
+        """
         return name in self.tables or name in self.files
 
     def _materialise(self, name: str) -> None:

@@ -68,6 +68,13 @@ class FileTable:
     other).  :meth:`select` gives the SQL of a projection with the loader's
     types and defaults, so a query over it sees what it would see over the
     loaded DataFrame.
+
+    Examples
+    --------
+    >>> ft = FileTable("disputes", "/data/disputes.parquet", ("case_id", "status"),
+    ...                checked=frozenset({"case_id", "status"}))
+    >>> print(ft.select(["status", "method"]))
+    SELECT CAST("status" AS VARCHAR) AS "status", CAST(NULL AS VARCHAR) AS "method" FROM read_parquet('/data/disputes.parquet')
     """
 
     table: str
@@ -316,6 +323,18 @@ class DirectOpen:
     With ``validate=False`` only what the loader would change is checked, not
     the contract's rules (see :func:`_table_queries`), as for
     ``load`` without ``validate``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "communities.csv").write_text(
+    ...     "community_id,community_name,district,street,households,population\\n"
+    ...     "C1,东风,硚口区,汉正街,1200,3000\\n", encoding="utf-8")
+    >>> pending = DirectOpen(folder)   # the checks start in a thread ...
+    >>> pending.want(["communities"])  # ... while the caller works out what it needs
+    >>> pending.result() is None       # no large ledger wanted: load() it is
+    True
     """
 
     def __init__(self, path, tables=None, *, validate: bool = True):
@@ -473,5 +492,29 @@ def open_direct(path, tables, *, validate: bool = True) -> "Dataset | None":
         ``validate`` -- the tables loaded the usual way validate without
         error.  Then the large tables are :class:`FileTable` entries of
         ``Dataset.files`` (``ds[name]`` still loads one on first use).
+
+    Examples
+    --------
+    >>> import datetime, pathlib, tempfile
+    >>> import pyarrow as pa, pyarrow.parquet as pq
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "communities.csv").write_text(
+    ...     "community_id,community_name,district,street,households,population\\n"
+    ...     "C1,东风,硚口区,汉正街,1200,3000\\n", encoding="utf-8")
+    >>> day = datetime.date(2024, 1, 5)
+    >>> pq.write_table(pa.table({"case_id": ["D1", "D2"], "community_id": ["C1", "C1"],
+    ...                          "reported_on": [day, day], "category": ["property", "neighbor"],
+    ...                          "status": ["resolved", "in_progress"], "resolved_on": [day, None]}),
+    ...                folder / "disputes.parquet")
+    >>> ds = open_direct(folder, ["disputes"])
+    >>> ds.files["disputes"].columns
+    ('case_id', 'community_id', 'reported_on', 'category', 'status', 'resolved_on')
+    >>> "disputes" in ds.tables, ds.has("disputes"), len(ds["disputes"])  # loaded on first use
+    (False, True, 2)
+    >>> pq.write_table(pa.table({"case_id": ["D1"], "community_id": ["C1"], "reported_on": [day],
+    ...                          "category": ["物业纠纷"], "status": ["resolved"], "resolved_on": [day]}),
+    ...                folder / "disputes.parquet")
+    >>> open_direct(folder, ["disputes"]) is None  # a Chinese label: the loader maps it
+    True
     """
     return DirectOpen(path, tables, validate=validate).result()

@@ -99,7 +99,20 @@ def _when(w: When, rel: Relation) -> str:
 
 
 def row_check(rule: Rule, rel: Relation) -> RowCheck | None:
-    """The condition of a row kind on ``rel`` (None: not a row kind)."""
+    """The condition of a row kind on ``rel`` (None: not a row kind).
+
+    Examples
+    --------
+    >>> from evalkit.contract import TABLES
+    >>> rel = Relation("disputes", '"disputes"', frozenset(TABLES["disputes"].column_names))
+    >>> rule = TABLES["disputes"].rules[1]
+    >>> rule
+    RequiredWhen(id=None, severity='error', zh=None, en=None, column='resolved_on', when=When(column='status', values=('resolved',)))
+    >>> print(row_check(rule, rel).condition)
+    ("status" IN ('resolved')) AND "resolved_on" IS NULL AND NOT FALSE
+    >>> messages(rule, "disputes", Names({"disputes": {"status": "办理状态"}}))
+    ('办理状态为“已化解”时必须填写', 'required when 办理状态 [status] is resolved')
+    """
     c = rel.col(rule.column) if hasattr(rule, "column") else None
     if isinstance(rule, Required):
         return RowCheck(f"{c} IS NULL AND NOT {rel.bad(rule.column)}", None)
@@ -141,7 +154,18 @@ def set_check(rule: Rule, rel: Relation, scope: dict[str, Relation],
     ``refs`` the bound names of caller-supplied reference sets (:class:`~evalkit.contract.Known`).
     None: not a set kind, or what it needs is absent (a missing referenced table is the
     caller's to report).  A ``SameWithin`` rule is checked one column at a time
-    (:func:`split`); number columns agree within a relative tolerance of 1e-9."""
+    (:func:`split`); number columns agree within a relative tolerance of 1e-9.
+
+    Examples
+    --------
+    >>> from evalkit.contract import TABLES, Reference
+    >>> scope = {t: Relation(t, D.ident(t), frozenset(TABLES[t].column_names)) for t in ("disputes", "communities")}
+    >>> rule = Reference("community_id", "communities", "community_id")
+    >>> print(set_check(rule, scope["disputes"], scope).probe)  # doctest: +NORMALIZE_WHITESPACE
+    SELECT count(*) FROM (SELECT t."community_id" FROM (SELECT "community_id" AS "community_id" FROM "disputes") t
+    ANTI JOIN (SELECT "community_id" AS "community_id" FROM "communities") r ON t."community_id" = r."community_id"
+    WHERE t."community_id" IS NOT NULL)
+    """
     I = D.ident  # noqa: E741
     row = I("_row")
     if isinstance(rule, Unique):

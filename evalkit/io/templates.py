@@ -25,7 +25,17 @@ _FIXED = datetime(2024, 1, 1, 0, 0, 0)
 
 
 def column_rule_zh(table: Table, col: Column) -> str:
-    """The rule of a column in Chinese, as the 说明 sheet shows it."""
+    """The rule of a column in Chinese, as the 说明 sheet shows it.
+
+    Examples
+    --------
+    >>> from evalkit.contract import TABLES
+    >>> t = TABLES["volunteer_hours"]
+    >>> column_rule_zh(t, t.column("hours"))
+    '必填；大于 0 且不超过 24'
+    >>> column_rule_zh(t, t.column("volunteer_id"))
+    '必填；须存在于志愿者名册'
+    """
     parts = ["必填" if col.required else "选填"]
     if table.key and col.name in table.key:
         parts.append("唯一" if len(table.key) == 1 else f"与 {'、'.join(table.column(k).zh for k in table.key)} 组合唯一")
@@ -147,6 +157,15 @@ def write_templates(folder) -> list[Path]:
     References
     ----------
     The dataset contract, ``docs/DATA.md``.
+
+    Examples
+    --------
+    >>> import tempfile, evalkit
+    >>> folder = tempfile.mkdtemp()
+    >>> [p.name for p in write_templates(folder)][:3]
+    ['communities.xlsx', 'community_years.xlsx', 'disputes.xlsx']
+    >>> evalkit.load(folder).validate().ok
+    True
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
