@@ -217,13 +217,18 @@ class Order(Rule):
 
 
 @dataclass(frozen=True)
-class RequiredWhen(Rule):
-    """``column`` is filled in on the rows where ``when`` holds.
-    ``RequiredWhen("reported_on", When("relation", "reporting"))``."""
+class _Conditional(Rule):
+    """A rule on ``column`` that depends on a condition on the same row."""
 
     column: str
     when: When
     ID: ClassVar[str] = "{table}.{column}"
+
+
+class RequiredWhen(_Conditional):
+    """``column`` is filled in on the rows where ``when`` holds.
+    ``RequiredWhen("reported_on", When("relation", "reporting"))``."""
+
     ZH: ClassVar[str] = "{when}时必须填写"
     EN: ClassVar[str] = "required when {when}"
 
@@ -232,14 +237,10 @@ class RequiredWhen(Rule):
         return (self.when.column,)
 
 
-@dataclass(frozen=True)
-class OnlyWhen(Rule):
+class OnlyWhen(_Conditional):
     """``column`` stays empty unless ``when`` holds.
     ``OnlyWhen("implemented_on", When("outcome", "agreed"))``."""
 
-    column: str
-    when: When
-    ID: ClassVar[str] = "{table}.{column}"
     ZH: ClassVar[str] = "只有{when}时才填写，这一行应为空"
     EN: ClassVar[str] = "expected empty unless {when}"
 

@@ -346,6 +346,7 @@ class DirectOpen:
         self._files: dict[str, FileTable] | None = None  # None: not eligible, or a check failed
         self._cancelled = False
         self._con = None  # the thread's DuckDB connection (to interrupt it)
+        self._error: BaseException | None = None  # what stopped the checks (see _raise_bug)
         #: table -> data file (None: not a folder, or a workbook or a table in two files)
         try:
             self._sources = _files(self.folder) if self.folder.is_dir() else None
@@ -386,10 +387,25 @@ class DirectOpen:
         try:
             self._con = connection()
             self._files = self._check()
-        except Exception:  # noqa: BLE001 - any failure here (an interrupt too) means: use the loader
+        except BaseException as err:  # noqa: BLE001 - handed to result(), which decides
             self._files = None
+            self._error = err
         finally:
             self._checked.set()
+
+    def _raise_bug(self) -> None:
+        """Re-raise what the check thread met unless it only means "use the loader": the
+        checks were stopped, or DuckDB could not read a file or convert a value in it (the
+        loader then reports the file or the cell).  A query DuckDB cannot parse or bind is a
+        bug in the rules' SQL: it fails loudly instead of silently costing the fast path."""
+        import duckdb
+
+        err = self._error
+        data = (duckdb.InterruptException, duckdb.IOException, duckdb.InvalidInputException,
+                duckdb.ConversionException, duckdb.OutOfRangeException, duckdb.OutOfMemoryException)
+        if err is None or self._cancelled or isinstance(err, data):
+            return
+        raise err
 
     def _check(self) -> dict[str, FileTable] | None:
         sources = self._sources
@@ -454,6 +470,7 @@ class DirectOpen:
         except ImportError:  # pragma: no cover - a dependency
             pass
         self._checked.wait()
+        self._raise_bug()
         files = self._files
         if not files or set(files) != deferred:
             self.close()

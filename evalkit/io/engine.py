@@ -62,11 +62,14 @@ def connection():
 
 
 def _before_fork() -> None:
-    for con in _CONNECTIONS:
-        try:
-            con.close()
-        except Exception:  # noqa: BLE001 - already closed (DuckDB's own error types vary)
-            pass
+    if _CONNECTIONS:
+        import duckdb
+
+        for con in _CONNECTIONS:
+            try:
+                con.close()
+            except duckdb.Error:  # already closed
+                pass
     _CONNECTIONS.clear()
     _FORKS[0] += 1
 

@@ -32,11 +32,13 @@ MAX_LISTED = 20
 
 Severity = Literal["error", "warning"]
 Lang = Literal["zh", "en", "both"]
+Language = Literal["zh", "en"]
 
 __all__ = ["MAX_LISTED", "Problem", "ValidationReport", "column_label"]
 
 
-def column_label(table: str | None, column: str | None, header: str | None = None, lang: str = "zh") -> str:
+def column_label(table: str | None, column: str | None, header: str | None = None,
+                 lang: Language = "zh") -> str:
     """A column as a message shows it: the header the user wrote, then the name in the
     message's language when that differs (see the module docstring).
 
@@ -232,7 +234,7 @@ class ValidationReport:
         df["count"] = df["count"].astype("int64")
         return df
 
-    def summary(self, lang: str = "zh") -> str:
+    def summary(self, lang: Language = "zh") -> str:
         """The one header line: exact counts of erroneous rows and of warnings."""
         check_choice("lang", lang, ["zh", "en"])
         ne, nw = self.n_errors, len(self.warnings)

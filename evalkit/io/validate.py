@@ -36,7 +36,7 @@ import pyarrow as pa
 from evalkit.contract import TABLES, Code, Reference, Type, Unique
 from evalkit.io import rules as R
 from evalkit.io.engine import DUCKDB
-from evalkit.io.problems import MAX_LISTED, Collector, Problem, ValidationReport, fmt_value
+from evalkit.io.problems import MAX_LISTED, Collector, Language, Problem, ValidationReport, fmt_value
 
 __all__ = ["Problem", "ValidationReport", "validate", "refuse_invalid", "split_by_district", "BatchCheck",
            "check_batch", "MAX_LISTED"]
@@ -414,7 +414,7 @@ class BatchCheck:
         district asked for has errors."""
         return not self.report.ok and (not self.unattributed.ok or all(d in self.invalid for d in self.districts))
 
-    def reason(self, lang: str = "zh") -> str:
+    def reason(self, lang: Language = "zh") -> str:
         """Why the batch is refused (or which districts are skipped), with the counts that
         ``evalkit validate`` prints; empty when the data are valid."""
         from evalkit.exceptions import check_choice

@@ -315,3 +315,15 @@ def test_interpreter_exit_while_checks_run_is_clean(pq_dir):
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and r.stdout.strip() == "None", r.stderr
     assert "terminate" not in r.stderr
+
+
+def test_a_bug_in_the_checks_fails_loudly(pq_dir, monkeypatch):
+    """Only what the data cause (an unreadable file, an interrupt) means "use the loader";
+    SQL that DuckDB cannot parse is a bug and is raised, not hidden behind the slow path."""
+    import duckdb
+
+    from evalkit.io import direct
+
+    monkeypatch.setattr(direct, "_table_queries", lambda *a, **k: ["SELECT count(*) FROM WHERE"])
+    with pytest.raises(duckdb.ParserException):
+        open_direct(pq_dir, tables_needed())
