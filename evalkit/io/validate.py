@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from evalkit.contract import TABLES, Code, Reference, Type, Unique
+from evalkit.contract import TABLES, Code, Reference, Type
 from evalkit.io import rules as R
 from evalkit.io.engine import DUCKDB
 from evalkit.io.problems import MAX_LISTED, Collector, Language, Problem, ValidationReport, fmt_value
@@ -254,8 +254,8 @@ class _Validation:
                     self.col.one(Problem(rule.severity, name, None, rule.column, None, rule.rule_id(name), zh, en,
                                          header=self.names.header(name, rule.column), source=ds.sources.get(name)))
                 continue
-            if isinstance(rule, Unique) and not DUCKDB.count(check.probe):
-                continue  # a hash collision can only over-count: then the listing decides
+            if check.cheap and not DUCKDB.count(check.probe):
+                continue  # clean (a unique key's hash probe may flag a clean table: the listing decides)
             res = DUCKDB.arrow(check.rows)
             if not res.num_rows:
                 continue
