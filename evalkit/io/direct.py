@@ -27,7 +27,7 @@ from __future__ import annotations
 import atexit
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from evalkit.contract import ID_CARD_PATTERN, MOBILE_PATTERN, TABLES, Code, Column, Reference, Type
@@ -81,6 +81,9 @@ class FileTable:
     path: str
     columns: tuple[str, ...]
     checked: frozenset[str] = frozenset()
+    #: column -> the file's physical type (DuckDB's name); a column already of the SQL type
+    #: the loader gives is used as it is (no cast: row groups are pruned on its statistics)
+    types: dict = field(default_factory=dict)
 
     def expr(self, name: str) -> str:
         """The SQL expression of contract column ``name`` (typed as the loader types it)."""
@@ -91,13 +94,13 @@ class FileTable:
         q = _ident(name)
         if col.default is not None and not col.required:
             return f"COALESCE(CAST({q} AS {typ}), CAST({_lit(col.default)} AS {typ}))"
-        return f"CAST({q} AS {typ})"
+        return q if self.types.get(name) == typ else f"CAST({q} AS {typ})"
 
     def relation(self) -> R.Relation:
         """The file as the contract's rules see it (:mod:`evalkit.io.rules`): the typed
         projection of every contract column, read in place."""
         return R.Relation(self.table, R.D.parquet(self.path), frozenset(self.columns),
-                          exprs={c: self.expr(c) for c in TABLES[self.table].column_names})
+                          exprs={c: self.expr(c) for c in TABLES[self.table].column_names}, in_place=True)
 
     def load(self, folder):
         """The table read the usual way (:func:`evalkit.io.load` of it alone), as a Dataset."""
@@ -150,7 +153,8 @@ def file_table(path: Path, name: str) -> FileTable | None:
         return None
     if not all(typ in _PHYSICAL[table.column(n).type] for n, typ, *_ in schema):
         return None
-    return FileTable(name, str(Path(path).resolve()), tuple(c for c in table.column_names if c in names))
+    return FileTable(name, str(Path(path).resolve()), tuple(c for c in table.column_names if c in names),
+                     types={n: typ for n, typ, *_ in schema})
 
 
 # --- the proof -----------------------------------------------------------------------

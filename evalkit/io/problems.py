@@ -317,14 +317,12 @@ def fmt_value(v) -> str | None:
         return fmt_value(float(v))
     if isinstance(v, np.datetime64):
         return None if np.isnat(v) else str(v.astype("datetime64[D]"))
-    if isinstance(v, _dt.datetime):
+    if isinstance(v, _dt.datetime):  # pandas Timestamps too
         return v.date().isoformat()
     if isinstance(v, _dt.date):
         return v.isoformat()
-    if type(v).__name__ in ("NAType", "NaTType"):
+    if type(v).__name__ in ("NAType", "NaTType"):  # pandas' missing values (pandas not imported here)
         return None
-    if hasattr(v, "date") and callable(v.date):  # pandas Timestamp
-        return v.date().isoformat()
     return str(v)
 
 

@@ -30,7 +30,7 @@ pyarrow.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from evalkit.contract import (TABLES, Code, ExactlyOne, Known, OnlyWhen, Order, Range, Reference, Required,
                               RequiredWhen, RequiredWithin, Rule, SameWithin, Type, Unique, When, label)
@@ -52,7 +52,7 @@ class Relation:
     (a file's typed projection, see :meth:`evalkit.io.direct.FileTable.expr`);
     ``unreadable`` the columns with a flag column ``__bad__<column>`` marking the
     cells the loader could not read (already reported; a rule does not report them
-    again as missing).
+    again as missing).  ``in_place``: a file read in place (probes are shaped for it).
     """
 
     table: str
@@ -60,6 +60,7 @@ class Relation:
     present: frozenset[str]
     exprs: dict = field(default_factory=dict)
     unreadable: frozenset[str] = frozenset()
+    in_place: bool = False
 
     def col(self, name: str) -> str:
         return self.exprs.get(name) or D.ident(name)
@@ -177,8 +178,9 @@ def set_check(rule: Rule, rel: Relation, scope: dict[str, Relation],
         listing = (f"SELECT {row}, {keys} FROM (SELECT {row}, {keys}, row_number() OVER "
                    f"(PARTITION BY {keys} ORDER BY {row}) AS rn FROM {_base(rel, rule.columns, True)} "
                    f"WHERE {complete}) WHERE rn > 1")
-        probe = (f"SELECT count(*) - count(DISTINCT {D.hash(ks)}) FROM {_base(rel, rule.columns, False)} "
-                 f"WHERE {complete}")
+        exprs = [rel.col(k) for k in rule.columns]
+        probe = (f"SELECT count(*) - count(DISTINCT {D.hash(exprs)}) FROM {rel.source} "
+                 f"WHERE {' AND '.join(f'{e} IS NOT NULL' for e in exprs)}")
         return SetCheck(listing, probe, tuple(rule.columns), cheap=True)
     if isinstance(rule, (Reference, Known)):
         if isinstance(rule, Reference):
@@ -193,8 +195,10 @@ def set_check(rule: Rule, rel: Relation, scope: dict[str, Relation],
         c = I(rule.column)
         listing = (f"SELECT t.{row}, t.{c} FROM {_base(rel, [rule.column], True)} t "
                    f"ANTI JOIN {ref} r ON t.{c} = r.{rc} WHERE t.{c} IS NOT NULL")
-        # the probe joins the distinct values only (3x cheaper than every row at city scale)
-        probe = (f"SELECT count(*) FROM (SELECT DISTINCT {c} FROM {_base(rel, [rule.column], False)} "
+        # the probe joins the distinct values of a registered table (2.4x less CPU than every
+        # row at city scale), every row of a file (DuckDB scans it faster: 0.065 s against 0.084)
+        distinct = "" if rel.in_place else "DISTINCT "
+        probe = (f"SELECT count(*) FROM (SELECT {distinct}{c} FROM {_base(rel, [rule.column], False)} "
                  f"WHERE {c} IS NOT NULL) t ANTI JOIN {ref} r ON t.{c} = r.{rc}")
         return SetCheck(listing, probe, (rule.column,), cheap=True)
     if isinstance(rule, SameWithin):  # one column (see split)
@@ -230,8 +234,6 @@ def set_check(rule: Rule, rel: Relation, scope: dict[str, Relation],
 def split(rule: Rule) -> list[Rule]:
     """A rule over several columns as one rule per column (SameWithin), else ``[rule]``."""
     if isinstance(rule, SameWithin) and len(rule.columns) > 1:
-        from dataclasses import replace
-
         return [replace(rule, columns=(c,)) for c in rule.columns]
     return [rule]
 

@@ -61,6 +61,23 @@ def test_the_fallback_reader_reports_them_too(tmp_path):
     assert p.row == 6 and "9 fields but the header has 8" in p.message_en
 
 
+def test_the_fast_path_refuses_a_ragged_file_and_the_fallback_lists_it(tmp_path, monkeypatch):
+    """pyarrow's reader must not take a ragged file (it would drop or pad fields itself);
+    the pandas reader, forced here for a file pyarrow would otherwise read, lists the rows."""
+    import pyarrow as pa
+
+    from evalkit.io import read
+
+    names = HEADER.split(",")
+    body = pa.py_buffer(("\n".join([*ROWS[:2], ROWS[2] + ",x", ROWS[3][:-2]]) + "\n").encode())
+    assert read._read_csv_arrow(body, 0, names, {}) is None
+    monkeypatch.setattr(read, "_read_csv_arrow", lambda *a, **k: None)  # every CSV through pandas
+    rows = list(ROWS)
+    rows[2] += ",x"
+    rep = _with_disputes(tmp_path, [HEADER, *rows]).validate()
+    assert [(p.row, p.rule) for p in rep.errors] == [(4, "row.fields")]
+
+
 def test_trailing_empty_fields_and_blank_lines_are_not_errors(tmp_path):
     rows = [r + ",," for r in ROWS]  # an export that writes separators for empty columns
     ds = _with_disputes(tmp_path, [HEADER, *rows, ""])
