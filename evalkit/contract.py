@@ -82,16 +82,23 @@ class Rule:
     severity: Severity = "error"
     zh: str | None = None
     en: str | None = None
+    doc: str | None = None  # the rule as the templates' 说明 sheet states it (Chinese)
 
     ID: ClassVar[str] = ""
     ZH: ClassVar[str] = ""
     EN: ClassVar[str] = ""
+    DOC: ClassVar[str] = ""
 
     def rule_id(self, table: str) -> str:
         return self.id or self.ID.format(table=table, column=getattr(self, "column", ""))
 
     def template(self) -> tuple[str, str]:
         return (self.zh or self.ZH, self.en or self.EN)
+
+    def doc_template(self) -> str:
+        """The rule stated for the templates' 说明 sheet (Chinese; empty: nothing beyond the
+        column's own description)."""
+        return self.doc or self.DOC
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -211,6 +218,9 @@ class Order(Rule):
                   else ("不能早于 {other}", "expected on or after {other}"))
         return (self.zh or zh, self.en or en)
 
+    def doc_template(self) -> str:
+        return self.doc or ("应大于{other}" if self.strict else "不得早于{other}")
+
     @property
     def needs(self) -> tuple[str, ...]:
         return (self.column, self.other)
@@ -231,6 +241,7 @@ class RequiredWhen(_Conditional):
 
     ZH: ClassVar[str] = "{when}时必须填写"
     EN: ClassVar[str] = "required when {when}"
+    DOC: ClassVar[str] = "{when}时必填"
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -243,6 +254,7 @@ class OnlyWhen(_Conditional):
 
     ZH: ClassVar[str] = "只有{when}时才填写，这一行应为空"
     EN: ClassVar[str] = "expected empty unless {when}"
+    DOC: ClassVar[str] = "仅在{when}时填写，否则留空"
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -260,6 +272,7 @@ class SameWithin(Rule):
     ID: ClassVar[str] = "group.inconsistent"
     ZH: ClassVar[str] = "同一{group}的各行{column}应相同，这一行与多数不同"
     EN: ClassVar[str] = "expected the same {column} as the other rows of its {group}"
+    DOC: ClassVar[str] = "同一{group}的各行应相同"
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -275,6 +288,7 @@ class RequiredWithin(Rule):
     ID: ClassVar[str] = "group.required"
     ZH: ClassVar[str] = "同一{group}中已有行填写了{column}，这一行也必须填写"
     EN: ClassVar[str] = "required: other rows of its {group} have a {column}"
+    DOC: ClassVar[str] = "同一{group}中有一行填写则每行都须填写"
 
     @property
     def needs(self) -> tuple[str, ...]:
@@ -290,6 +304,7 @@ class ExactlyOne(Rule):
     ID: ClassVar[str] = "value.exactly_one"
     ZH: ClassVar[str] = "应恰好有一行的{column}为“{value}”，实际有 {n} 行。"
     EN: ClassVar[str] = "Exactly one row must have {column} {value}; found {n}."
+    DOC: ClassVar[str] = "恰好一行的{column}为“{value}”"
 
 
 @dataclass(frozen=True)
@@ -491,7 +506,7 @@ DISPUTES = Table(
     key=("case_id",),
     foreign_keys=(ForeignKey("community_id", "communities", "community_id"),),
     aliases=("矛盾纠纷",),
-    rules=(Order("resolved_on", "reported_on"), RequiredWhen("resolved_on", When("status", "resolved"))),
+    rules=(RequiredWhen("resolved_on", When("status", "resolved")), Order("resolved_on", "reported_on")),
 )
 
 VOLUNTEERS = Table(
@@ -557,8 +572,8 @@ SURVEY_RESPONSES = Table(
     foreign_keys=(ForeignKey("community_id", "communities", "community_id"),),
     open_columns=True,
     rules=(  # the design's finite population correction: one per stratum of a wave, for everyone
-        RequiredWithin("fpc", ("wave",), id="survey.fpc_missing"),
-        SameWithin(("wave", "stratum"), ("fpc",), id="survey.fpc_stratum"),
+        RequiredWithin("fpc", ("wave",), id="survey.fpc_missing", doc="同一调查年份中有人填写则每人都须填写"),
+        SameWithin(("wave", "stratum"), ("fpc",), id="survey.fpc_stratum", doc="同一调查年份、同一分层内应相同"),
     ),
 )
 
@@ -576,7 +591,7 @@ SURVEY_ITEMS = Table(
     key=("item_id",),
     rules=(ExactlyOne("dimension", "overall", id="items.overall",
                       zh="应恰好有一道维度为“总体”(overall) 的题目，实际有 {n} 道。",
-                      en="Exactly one item must have dimension overall; found {n}."),
+                      en="Exactly one item must have dimension overall; found {n}.", doc="恰好一道题的维度为“总体”"),
            Order("scale_max", "scale_min", strict=True, id="items.scale")),
 )
 

@@ -37,7 +37,8 @@ from evalkit.contract import (TABLES, Code, ExactlyOne, Known, OnlyWhen, Order, 
 from evalkit.io.engine import DUCKDB, Dialect
 from evalkit.io.problems import column_label
 
-__all__ = ["Relation", "RowCheck", "SetCheck", "Names", "row_check", "set_check", "messages", "rule_columns"]
+__all__ = ["Relation", "RowCheck", "SetCheck", "Names", "row_check", "set_check", "messages", "describe",
+           "rule_columns"]
 
 D: Dialect = DUCKDB.dialect
 
@@ -109,9 +110,9 @@ def row_check(rule: Rule, rel: Relation) -> RowCheck | None:
     --------
     >>> from evalkit.contract import TABLES
     >>> rel = Relation("disputes", '"disputes"', frozenset(TABLES["disputes"].column_names))
-    >>> rule = TABLES["disputes"].rules[1]
-    >>> rule
-    RequiredWhen(id=None, severity='error', zh=None, en=None, column='resolved_on', when=When(column='status', values=('resolved',)))
+    >>> rule = TABLES["disputes"].rules[0]
+    >>> type(rule).__name__, rule.column, rule.when
+    ('RequiredWhen', 'resolved_on', When(column='status', values=('resolved',)))
     >>> print(row_check(rule, rel).condition)
     ("status" IN ('resolved')) AND "resolved_on" IS NULL AND NOT FALSE
     >>> messages(rule, "disputes", Names({"disputes": {"status": "办理状态"}}))
@@ -296,30 +297,48 @@ def _when_text(w: When, table: str, names: Names, lang: str) -> str:
     return f"{c} is " + " or ".join(vals)
 
 
+def describe(rule: Rule, table: str, names: Names) -> str:
+    """The rule as the templates' 说明 sheet states it (Chinese), or "" (see ``Rule.doc_template``).
+
+    Examples
+    --------
+    >>> from evalkit.contract import TABLES
+    >>> t = TABLES["disputes"]
+    >>> zh = Names({"disputes": {c.name: c.zh for c in t.columns}})
+    >>> [describe(r, "disputes", zh) for r in t.rules]
+    ['办理状态为“已化解”时必填', '不得早于登记日期']
+    """
+    tmpl = rule.doc_template()
+    return _fill(rule, table, names, "zh", tmpl) if tmpl else ""
+
+
 def messages(rule: Rule, table: str, names: Names, **extra) -> tuple[str, str]:
     """The rule's Chinese and English message with the user's headers put in."""
-    out = []
-    for lang, tmpl in zip(("zh", "en"), rule.template()):
-        f = {"table": getattr(rule, "table", table), **extra}
-        if hasattr(rule, "column"):
-            f["column"] = names.label(table, rule.column, lang)
-        if isinstance(rule, Order):
-            f["other"] = names.label(table, rule.other, lang)
-        if isinstance(rule, (RequiredWhen, OnlyWhen)):
-            f["when"] = _when_text(rule.when, table, names, lang)
-        if isinstance(rule, Unique):
-            f["columns"] = names.label(table, " + ".join(rule.columns), lang)
-        if isinstance(rule, SameWithin):
-            f["column"] = names.label(table, rule.columns[0], lang)
-        if isinstance(rule, (SameWithin, RequiredWithin)):
-            f["group"] = names.label(table, " + ".join(rule.group), lang)
-        if isinstance(rule, Reference):
-            f["table_zh"] = TABLES[rule.table].zh
-            f["ref_column"] = names.label(rule.table, rule.ref_column, lang)
-        if isinstance(rule, ExactlyOne):
-            f["value"] = _value_label(table, rule.column, rule.value, lang)
-        out.append(tmpl.format(**f))
-    return out[0], out[1]
+    zh, en = rule.template()
+    return _fill(rule, table, names, "zh", zh, **extra), _fill(rule, table, names, "en", en, **extra)
+
+
+def _fill(rule: Rule, table: str, names: Names, lang: str, tmpl: str, **extra) -> str:
+    """``tmpl`` with the rule's placeholders put in for ``lang``."""
+    f = {"table": getattr(rule, "table", table), **extra}
+    if hasattr(rule, "column"):
+        f["column"] = names.label(table, rule.column, lang)
+    if isinstance(rule, Order):
+        f["other"] = names.label(table, rule.other, lang)
+    if isinstance(rule, (RequiredWhen, OnlyWhen)):
+        f["when"] = _when_text(rule.when, table, names, lang)
+    if isinstance(rule, Unique):
+        f["columns"] = names.label(table, " + ".join(rule.columns), lang)
+    if isinstance(rule, SameWithin):
+        f["column"] = names.label(table, rule.columns[0], lang)
+    if isinstance(rule, (SameWithin, RequiredWithin)):
+        f["group"] = names.label(table, " + ".join(rule.group), lang)
+    if isinstance(rule, Reference):
+        f["table_zh"] = TABLES[rule.table].zh
+        f["ref_column"] = names.label(rule.table, rule.ref_column, lang)
+    if isinstance(rule, ExactlyOne):
+        f["value"] = _value_label(table, rule.column, rule.value, lang)
+    return tmpl.format(**f)
 
 
 def type_rule(table: str, column: str, rule_id: str) -> Rule:

@@ -15,7 +15,8 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from evalkit.contract import TABLES, Column, Table
+from evalkit.contract import TABLES, Column, OnlyWhen, RequiredWhen, Table
+from evalkit.io.rules import Names, describe
 
 __all__ = ["write_templates", "column_rule_zh"]
 
@@ -54,15 +55,21 @@ def column_rule_zh(table: Table, col: Column) -> str:
     if col.default is not None:
         d = {True: "是", False: "否"}.get(col.default, col.default) if isinstance(col.default, bool) else col.default
         parts.append(f"默认 {d}")
-    extra = {
-        ("communities", "pilot_start"): "是否试点为“是”时必填，否则留空",
-        ("disputes", "resolved_on"): "办理状态为“已化解”时必填，不得早于登记日期",
-        ("volunteers", "left_on"): "不得早于注册日期",
-        ("survey_items", "dimension"): "恰好一道题的维度为“总体”",
-        ("survey_items", "item_id"): "须为居民满意度调查表中的一列",
-    }.get((table.name, col.name))
-    if extra:
-        parts.append(extra)
+    # the table's rules on this column, stated from the rule objects (evalkit.io.rules)
+    names = Names({table.name: {c.name: c.zh for c in table.columns}})
+    texts, prev = [], None
+    for rule in table.rules:
+        if col.name not in (getattr(rule, "column", None), *getattr(rule, "columns", ())):
+            continue
+        if isinstance(rule, OnlyWhen) and isinstance(prev, RequiredWhen) and prev.when == rule.when:
+            texts.append("否则留空")  # "X 时必填，否则留空"
+        elif (text := describe(rule, table.name, names)):
+            texts.append(text)
+        prev = rule
+    if (table.name, col.name) == ("survey_items", "item_id"):  # items.column (evalkit.io.validate)
+        texts.append("须为居民满意度调查表中的一列")
+    if texts:
+        parts.append("，".join(texts))
     return "；".join(parts)
 
 
