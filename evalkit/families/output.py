@@ -213,7 +213,8 @@ def summary_text(df, lang: str = "zh", *, max_units: int = 12) -> str:
     For each indicator and level: the yearly or window values of every unit
     when there are at most ``max_units`` of them, else the spread across units
     (median, minimum, maximum) and the count of units with a value.
-    Monthly rows are left out.
+    Monthly rows are left out, and so are the table's warnings (each was issued as a
+    Python warning when the table was computed).
     """
     import numpy as np
 
@@ -263,8 +264,6 @@ def summary_text(df, lang: str = "zh", *, max_units: int = 12) -> str:
                 else:
                     s = f"  {lv} {units_n} 个单位：无数值" if zh else f"  {lv}: {units_n} units, no values"
                 lines.append(s)
-    warn = df.attrs.get("warnings") or []
-    if warn:
-        lines.append("")
-        lines += [("注意：" if zh else "Warning: ") + w for w in warn]
+    # the table's warnings (``df.attrs["warnings"]``) are not repeated here: indicators()
+    # issued each as a Python warning already, which the CLI prints once on stderr
     return "\n".join(lines)
