@@ -11,8 +11,8 @@ DuckDB checks before pandas is imported) does not import pandas.
 Modules, bottom to top (each imports only those before it): ``engine`` (the SQL
 connection and dialect), ``problems`` (Problem, ValidationReport), ``rules`` (the
 contract's rules as SQL), ``validate``, ``dataset``, the readers (``read``,
-``_parse``, ``_arrow``, ``privacy``), ``_load``, ``direct``; ``templates`` stands
-alone.  ``validate`` is a submodule: ``evalkit.io.validate.validate(ds)`` or
+``_parse``, ``_arrow``, ``privacy``), ``_load``, ``direct``; ``templates`` uses
+only ``rules``.  ``validate`` is a submodule: ``evalkit.io.validate.validate(ds)`` or
 ``ds.validate()``.
 """
 
