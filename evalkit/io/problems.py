@@ -12,16 +12,16 @@ followed by the Chinese name when the header is the English field name
 (``列 办理状态``, ``列 status（办理状态）``); in English messages the header,
 followed by the field name in brackets when they differ (``column 办理状态 [status]``).
 
-This module imports pandas only where a DataFrame is made.
+This module imports numpy and pandas only where they are used, so that
+:mod:`evalkit.io.direct` (which imports it through :mod:`evalkit.io.rules`) starts
+its checks before either is imported.
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import asdict, dataclass, field
-from typing import Literal
-
-import numpy as np
+from typing import TYPE_CHECKING, Literal
 
 from evalkit.contract import TABLE_ORDER, TABLES
 from evalkit.exceptions import check_choice
@@ -33,6 +33,9 @@ MAX_LISTED = 20
 Severity = Literal["error", "warning"]
 Lang = Literal["zh", "en", "both"]
 Language = Literal["zh", "en"]
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy as np
 
 __all__ = ["MAX_LISTED", "Problem", "ValidationReport", "column_label"]
 
@@ -307,6 +310,8 @@ def fmt_value(v) -> str | None:
     """A cell value as a message shows it (dates as YYYY-MM-DD, 25.0 as 25)."""
     import datetime as _dt
 
+    import numpy as np
+
     if v is None:
         return None
     if isinstance(v, float):
@@ -355,6 +360,8 @@ class Collector:
         self.entries: list = []
 
     def rows(self, severity, table, column, rule, zh, en, rows, values=None, header=None, source=None):
+        import numpy as np
+
         rows = np.asarray(rows, dtype="int64")
         n = len(rows)
         if n == 0:
