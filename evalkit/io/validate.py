@@ -97,12 +97,11 @@ def refuse_invalid(ds) -> None:
 
     Examples
     --------
-    >>> import tempfile, pathlib, evalkit
-    >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "communities.csv").write_text(
-    ...     "community_id,community_name,district,street,households,population\\n"
-    ...     "C1,东风,硚口区,汉正街,1200,3000\\n", encoding="utf-8")
-    >>> refuse_invalid(evalkit.load(folder))  # valid: nothing happens
+    >>> import tempfile, evalkit
+    >>> from evalkit.io.templates import write_templates
+    >>> blank = tempfile.mkdtemp()
+    >>> _ = write_templates(blank)
+    >>> refuse_invalid(evalkit.load(blank))  # the blank templates are valid: nothing happens
     """
     from evalkit.exceptions import ValidationError
 
@@ -357,11 +356,12 @@ def split_by_district(report: ValidationReport, ds) -> tuple[dict[str, Validatio
 
     Examples
     --------
-    >>> import tempfile, pathlib, evalkit
+    >>> import tempfile, pathlib, pandas as pd, evalkit
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "communities.csv").write_text(
-    ...     "community_id,community_name,district,street,households,population\\n"
-    ...     "C1,东风,硚口区,汉正街,1200,3000\\nC2,古田,南山区,南头街道,-5,2000\\n", encoding="utf-8")
+    >>> pd.DataFrame({"community_id": ["C1", "C2"], "community_name": ["东风", "古田"],
+    ...               "district": ["硚口区", "南山区"], "street": ["汉正街", "南头街道"],
+    ...               "households": [1200, -5], "population": [3000, 2000]}
+    ...              ).to_csv(folder / "communities.csv", index=False)
     >>> ds = evalkit.load(folder)
     >>> per, rest = split_by_district(ds.validate(), ds)
     >>> {d: r.n_errors for d, r in per.items()}, rest.ok
