@@ -82,9 +82,9 @@ class Dataset:
     --------
     >>> import tempfile, pathlib, evalkit
     >>> folder = pathlib.Path(tempfile.mkdtemp())
-    >>> _ = (folder / "communities.csv").write_text(
-    ...     "社区编码,社区名称,区县,街道,户数,常住人口\\nC1,东风,硚口区,汉正街,1200,3000\\n"
-    ...     "C2,古田,南山区,南头街道,800,2100\\n", encoding="utf-8")
+    >>> rows = ["社区编码,社区名称,区县,街道,户数,常住人口", "C1,东风,硚口区,汉正街,1200,3000",
+    ...         "C2,古田,南山区,南头街道,800,2100"]
+    >>> _ = (folder / "社区名册.csv").write_text("\\n".join(rows), encoding="gb18030")
     >>> ds = evalkit.load(folder)
     >>> ds
     Dataset('...', communities: 2 rows; 0 warning(s); see .tables, .warnings, .validate())
