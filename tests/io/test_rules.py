@@ -22,8 +22,8 @@ from evalkit.io import rules as R
 from evalkit.io.direct import FileTable, _count, _table_queries
 from io_helpers import write_dataset
 
-MEETINGS = Table(
-    "meetings", "议事协商台账",
+MEETINGS = Table(  # (its names must not be those of a real table: "meetings" stands in for one)
+    "meetings", "测试会议表",
     (
         C("item_id", "text", "议题编号", required=True),
         C("meeting_id", "text", "会议编号", required=True),
@@ -92,7 +92,7 @@ def test_the_rules_are_one_line_each(meetings):
 
 def test_the_loader_path_reports_each_planted_error(meetings, tmp_path):
     d = write_dataset(tmp_path / "ds")
-    _planted().to_csv(d / "议事协商台账.csv", index=False)
+    _planted().to_csv(d / "meetings.csv", index=False)
     rep = evalkit.load(d).validate()
     got = {(p.row, p.rule, p.column) for p in rep.errors}
     want = {(i + 2, rule, col) for (i, _c, _v), (rule, col) in PLANTED.items()}
