@@ -9,7 +9,7 @@ Nothing here imports pandas, so it is cheap to import from the CLI.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import ClassVar, Literal
 
 ColumnType = Literal["text", "int", "number", "date", "bool", "code"]
 
@@ -48,6 +48,277 @@ class ForeignKey:
     ref_column: str
 
 
+# --- rules -------------------------------------------------------------------
+# Each rule of a table is one object: its kind (below) says what is checked, its
+# id, severity and message (defaults of the kind, each overridable).  The rules that
+# follow from a column (required, type, code, range), the key and the foreign keys
+# are derived (:meth:`Table.checks`); a table lists the others in ``rules``, one line
+# each.  evalkit.io.rules turns every kind into SQL, the same text for the loaded
+# tables and for Parquet files read in place.  Messages name columns as ``{column}``,
+# ``{other}``, ``{group}``, ``{when}``: the validator puts in the header the user wrote.
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, init=False)
+class When:
+    """A condition on a column of the same row: its value is one of ``values``, or --
+    with no values -- it is filled in.  ``When("status", "resolved")``, ``When("closed_on")``."""
+
+    column: str
+    values: tuple = ()
+
+    def __init__(self, column: str, *values):
+        object.__setattr__(self, "column", column)
+        object.__setattr__(self, "values", tuple(values))
+
+
+@dataclass(frozen=True, kw_only=True)
+class Rule:
+    """Base of the rule kinds: ``id``, ``severity`` and the messages ``zh``/``en``
+    override the kind's defaults (``ID``, ``ZH``, ``EN``)."""
+
+    id: str | None = None
+    severity: Severity = "error"
+    zh: str | None = None
+    en: str | None = None
+    doc: str | None = None  # the rule as the templates' 说明 sheet states it (Chinese)
+
+    ID: ClassVar[str] = ""
+    ZH: ClassVar[str] = ""
+    EN: ClassVar[str] = ""
+    DOC: ClassVar[str] = ""
+
+    def rule_id(self, table: str) -> str:
+        return self.id or self.ID.format(table=table, column=getattr(self, "column", ""))
+
+    def template(self) -> tuple[str, str]:
+        return (self.zh or self.ZH, self.en or self.EN)
+
+    def doc_template(self) -> str:
+        """The rule stated for the templates' 说明 sheet (Chinese; empty: nothing beyond the
+        column's own description)."""
+        return self.doc or self.DOC
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        """Columns the source must have for the rule to apply (else it is not checked)."""
+        return (getattr(self, "column"),)
+
+
+@dataclass(frozen=True)
+class Required(Rule):
+    """The column is filled in on every row."""
+
+    column: str
+    ID: ClassVar[str] = "value.required"
+    ZH: ClassVar[str] = "必填项为空"
+    EN: ClassVar[str] = "a value is required"
+
+
+@dataclass(frozen=True)
+class Type(Rule):
+    """The value reads as the column's type (reported from the loader's parse failures)."""
+
+    column: str
+    type: ColumnType = "text"
+    ID: ClassVar[str] = "type"
+    TEXTS: ClassVar[dict] = {
+        "int": ("应为整数", "expected an integer"),
+        "number": ("应为数字", "expected a number"),
+        "date": ("应为日期（YYYY-MM-DD、YYYY/MM/DD 或 YYYY年M月D日）",
+                 "expected a date (YYYY-MM-DD, YYYY/MM/DD or YYYY年M月D日)"),
+        "bool": ("应为是/否（是/否、true/false、1/0、Y/N）", "expected a boolean (是/否, true/false, 1/0, Y/N)"),
+    }
+
+    def rule_id(self, table: str) -> str:
+        return self.id or f"type.{self.type}"
+
+    def template(self) -> tuple[str, str]:
+        zh, en = self.TEXTS.get(self.type, ("无法识别的值", "unreadable value"))
+        return (self.zh or zh, self.en or en)
+
+
+@dataclass(frozen=True)
+class Code(Rule):
+    """The value is one of the codes (a label is mapped to its code when loading)."""
+
+    column: str
+    codes: tuple[tuple[str, str], ...] = ()  # (code, first Chinese label)
+    ID: ClassVar[str] = "code.unknown"
+
+    def template(self) -> tuple[str, str]:
+        zh = "、".join(f"{lab}({code})" for code, lab in self.codes)
+        en = ", ".join(code for code, _ in self.codes)
+        return (self.zh or f"应为以下代码之一：{zh}", self.en or f"expected one of the codes: {en}")
+
+
+@dataclass(frozen=True)
+class Range(Rule):
+    """A number within bounds (inclusive; ``exclusive_min`` makes the lower bound strict)."""
+
+    column: str
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_min: bool = False
+    ID: ClassVar[str] = "range"
+
+    def template(self) -> tuple[str, str]:
+        lo, hi = self.minimum, self.maximum
+        f = lambda x: str(int(x)) if float(x).is_integer() else str(x)  # noqa: E731
+        if lo is not None and hi is not None:
+            zh, en = ((f"应大于 {f(lo)} 且不超过 {f(hi)}", f"expected > {f(lo)} and <= {f(hi)}") if self.exclusive_min
+                      else (f"应在 {f(lo)} 到 {f(hi)} 之间", f"expected between {f(lo)} and {f(hi)}"))
+        elif lo is not None:
+            zh, en = ((f"应大于 {f(lo)}", f"expected > {f(lo)}") if self.exclusive_min
+                      else (f"应不小于 {f(lo)}", f"expected >= {f(lo)}"))
+        else:
+            zh, en = f"应不超过 {f(hi)}", f"expected <= {f(hi)}"
+        return (self.zh or zh, self.en or en)
+
+
+@dataclass(frozen=True)
+class Unique(Rule):
+    """The columns together identify a row (rows repeating an earlier row's key are listed)."""
+
+    columns: tuple[str, ...]
+    ID: ClassVar[str] = "key.duplicate"
+    ZH: ClassVar[str] = "与前面的行重复（{columns} 应唯一）"
+    EN: ClassVar[str] = "duplicates an earlier row ({columns} must be unique)"
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return self.columns
+
+
+@dataclass(frozen=True)
+class Reference(Rule):
+    """A filled-in value exists in ``table.ref_column`` (a foreign key)."""
+
+    column: str
+    table: str
+    ref_column: str
+    ID: ClassVar[str] = "fk.missing"
+    ZH: ClassVar[str] = "在 {table}（{table_zh}）的 {ref_column} 中不存在"
+    EN: ClassVar[str] = "not found in {table}.{ref_column}"
+
+
+@dataclass(frozen=True)
+class Order(Rule):
+    """``column`` is not before (not below) ``other`` on the same row; ``strict``: above it.
+    ``Order("closed_on", "received_on")``."""
+
+    column: str
+    other: str
+    strict: bool = False
+    ID: ClassVar[str] = "date.order"
+
+    def template(self) -> tuple[str, str]:
+        zh, en = (("应大于 {other}", "expected greater than {other}") if self.strict
+                  else ("不能早于 {other}", "expected on or after {other}"))
+        return (self.zh or zh, self.en or en)
+
+    def doc_template(self) -> str:
+        return self.doc or ("应大于{other}" if self.strict else "不得早于{other}")
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return (self.column, self.other)
+
+
+@dataclass(frozen=True)
+class _Conditional(Rule):
+    """A rule on ``column`` that depends on a condition on the same row."""
+
+    column: str
+    when: When
+    ID: ClassVar[str] = "{table}.{column}"
+
+
+class RequiredWhen(_Conditional):
+    """``column`` is filled in on the rows where ``when`` holds.
+    ``RequiredWhen("reported_on", When("relation", "reporting"))``."""
+
+    ZH: ClassVar[str] = "{when}时必须填写"
+    EN: ClassVar[str] = "required when {when}"
+    DOC: ClassVar[str] = "{when}时必填"
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return (self.when.column,)
+
+
+class OnlyWhen(_Conditional):
+    """``column`` stays empty unless ``when`` holds.
+    ``OnlyWhen("implemented_on", When("outcome", "agreed"))``."""
+
+    ZH: ClassVar[str] = "只有{when}时才填写，这一行应为空"
+    EN: ClassVar[str] = "expected empty unless {when}"
+    DOC: ClassVar[str] = "仅在{when}时填写，否则留空"
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return (self.column, self.when.column)
+
+
+@dataclass(frozen=True)
+class SameWithin(Rule):
+    """The rows of one ``group`` agree on each of ``columns`` (filled-in values; the rows
+    that differ from the group's most common value are listed).
+    ``SameWithin(("meeting_id",), ("community_id", "held_on"))``."""
+
+    group: tuple[str, ...]
+    columns: tuple[str, ...]
+    ID: ClassVar[str] = "group.inconsistent"
+    ZH: ClassVar[str] = "同一{group}的各行{column}应相同，这一行与多数不同"
+    EN: ClassVar[str] = "expected the same {column} as the other rows of its {group}"
+    DOC: ClassVar[str] = "同一{group}的各行应相同"
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return (*self.columns, self.group[0])
+
+
+@dataclass(frozen=True)
+class RequiredWithin(Rule):
+    """``column`` is filled in on every row of a ``group`` in which any row has it."""
+
+    column: str
+    group: tuple[str, ...]
+    ID: ClassVar[str] = "group.required"
+    ZH: ClassVar[str] = "同一{group}中已有行填写了{column}，这一行也必须填写"
+    EN: ClassVar[str] = "required: other rows of its {group} have a {column}"
+    DOC: ClassVar[str] = "同一{group}中有一行填写则每行都须填写"
+
+    @property
+    def needs(self) -> tuple[str, ...]:
+        return (self.column, *self.group)
+
+
+@dataclass(frozen=True)
+class ExactlyOne(Rule):
+    """Exactly one row has ``column`` = ``value`` (a non-empty table)."""
+
+    column: str
+    value: str
+    ID: ClassVar[str] = "value.exactly_one"
+    ZH: ClassVar[str] = "应恰好有一行的{column}为“{value}”，实际有 {n} 行。"
+    EN: ClassVar[str] = "Exactly one row must have {column} {value}; found {n}."
+    DOC: ClassVar[str] = "恰好一行的{column}为“{value}”"
+
+
+@dataclass(frozen=True)
+class Known(Rule):
+    """A filled-in value is one of the ids the caller supplies under ``reference``
+    (``validate(ds, indicators=...)``); not checked when none are supplied."""
+
+    column: str
+    reference: str
+    ID: ClassVar[str] = "value.known"
+    ZH: ClassVar[str] = "不是已知的编号"
+    EN: ClassVar[str] = "not a known id"
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -58,6 +329,32 @@ class Table:
     required: bool = False
     aliases: tuple[str, ...] = ()      # other file / sheet names (Chinese)
     open_columns: bool = False         # survey_responses: item columns come from survey_items
+    rules: tuple[Rule, ...] = ()       # rules beyond those the columns, key and foreign keys imply
+
+    def checks(self) -> tuple[Rule, ...]:
+        """Every rule of the table: per column required, type, code and range, then the
+        key, the foreign keys and ``rules``.
+
+        Examples
+        --------
+        >>> [r.rule_id("volunteers") for r in VOLUNTEERS.checks()]  # doctest: +NORMALIZE_WHITESPACE
+        ['value.required', 'value.required', 'value.required', 'type.date', 'type.date', 'type.int', 'range',
+         'code.unknown', 'type.bool', 'key.duplicate', 'fk.missing', 'date.order']
+        """
+        out: list[Rule] = []
+        for c in self.columns:
+            if c.required:
+                out.append(Required(c.name))
+            if c.type in ("int", "number", "date", "bool"):
+                out.append(Type(c.name, c.type))
+            if c.type == "code" and c.codes:
+                out.append(Code(c.name, tuple((code, labels[0]) for code, labels in c.codes.items())))
+            if c.type in ("int", "number") and (c.minimum is not None or c.maximum is not None):
+                out.append(Range(c.name, c.minimum, c.maximum, c.exclusive_min))
+        if self.key:
+            out.append(Unique(self.key))
+        out += [Reference(fk.column, fk.table, fk.ref_column) for fk in self.foreign_keys]
+        return (*out, *self.rules)
 
     def column(self, name: str) -> Column:
         for c in self.columns:
@@ -176,6 +473,7 @@ COMMUNITIES = Table(
         C("pilot_start", "date", "试点开始日期"),
     ),
     key=("community_id",), required=True, aliases=("社区",),
+    rules=(RequiredWhen("pilot_start", When("pilot", True)), OnlyWhen("pilot_start", When("pilot", True))),
 )
 
 COMMUNITY_YEARS = Table(
@@ -208,6 +506,7 @@ DISPUTES = Table(
     key=("case_id",),
     foreign_keys=(ForeignKey("community_id", "communities", "community_id"),),
     aliases=("矛盾纠纷",),
+    rules=(RequiredWhen("resolved_on", When("status", "resolved")), Order("resolved_on", "reported_on")),
 )
 
 VOLUNTEERS = Table(
@@ -223,6 +522,7 @@ VOLUNTEERS = Table(
     ),
     key=("volunteer_id",),
     foreign_keys=(ForeignKey("community_id", "communities", "community_id"),),
+    rules=(Order("left_on", "registered_on"),),
 )
 
 VOLUNTEER_HOURS = Table(
@@ -271,6 +571,10 @@ SURVEY_RESPONSES = Table(
     key=("respondent_id", "wave"),
     foreign_keys=(ForeignKey("community_id", "communities", "community_id"),),
     open_columns=True,
+    rules=(  # the design's finite population correction: one per stratum of a wave, for everyone
+        RequiredWithin("fpc", ("wave",), id="survey.fpc_missing", doc="同一调查年份中有人填写则每人都须填写"),
+        SameWithin(("wave", "stratum"), ("fpc",), id="survey.fpc_stratum", doc="同一调查年份、同一分层内应相同"),
+    ),
 )
 
 SURVEY_ITEMS = Table(
@@ -285,6 +589,10 @@ SURVEY_ITEMS = Table(
         C("reverse", "bool", "反向计分", default=False),
     ),
     key=("item_id",),
+    rules=(ExactlyOne("dimension", "overall", id="items.overall",
+                      zh="应恰好有一道维度为“总体”(overall) 的题目，实际有 {n} 道。",
+                      en="Exactly one item must have dimension overall; found {n}.", doc="恰好一道题的维度为“总体”"),
+           Order("scale_max", "scale_min", strict=True, id="items.scale")),
 )
 
 TARGETS = Table(
@@ -296,6 +604,9 @@ TARGETS = Table(
         C("year", "int", "年份", minimum=2000, maximum=2100),
         C("target", "number", "目标值", required=True),
     ),
+    rules=(Known("indicator", "indicators", severity="warning", id="targets.indicator",
+                 zh="不是指标目录中的指标编号（见 evalkit catalog）",
+                 en="not an indicator id of the catalog (see evalkit catalog)"),),
 )
 
 TABLES: dict[str, Table] = {

@@ -77,17 +77,17 @@ class MissingColumnError(DataError, ParameterError, KeyError):
 class ValidationError(DataError):
     """The dataset has errors; ``report`` lists every problem.
 
+    The message is the report's text, under its one header line (the counts
+    ``evalkit validate`` prints, then the report's reason when it has one).
+
     ``zh``/``en``: a message to show instead of the default listing (e.g. the report
     batch says why it built nothing, then lists the problems under one header).
     """
 
     def __init__(self, report, zh: str | None = None, en: str | None = None):
         self.report = report
-        n = len(report.errors)
-        super().__init__(
-            zh if zh is not None else f"数据校验发现 {n} 个错误:\n{report.to_text('zh')}",
-            en if en is not None else f"Validation found {n} error(s):\n{report.to_text('en')}",
-        )
+        super().__init__(zh if zh is not None else report.to_text("zh"),
+                         en if en is not None else report.to_text("en"))
 
 
 class EstimationError(EvalkitError):

@@ -155,3 +155,59 @@ def test_multi_value_flags_take_several_values_or_repeat(argv, tmp_path):
     import pandas as pd
 
     assert set(pd.read_csv(out)["indicator"]) == {"dispute_count", "dispute_rate"}
+
+
+# --- validate: messages in the user's terms (issue 11) --------------------------------
+
+
+def _chinese_copy(tmp_path: Path) -> Path:
+    """The sample's communities and disputes with Chinese headers, as a clerk fills the templates."""
+    from evalkit.contract import TABLES
+
+    data = tmp_path / "zh"
+    data.mkdir()
+    for t in ("communities", "disputes"):
+        text = (SAMPLE / f"{t}.csv").read_text(encoding="utf-8-sig").splitlines()
+        head = text[0].split(",")
+        text[0] = ",".join(TABLES[t].column(h).zh for h in head)
+        (data / f"{TABLES[t].zh}.csv").write_text("\n".join(text) + "\n", encoding="utf-8")
+    return data
+
+
+def test_validate_names_the_users_header_and_file_sorted_by_table_then_row(tmp_path):
+    data = _chinese_copy(tmp_path)
+    d = data / "矛盾纠纷台账.csv"
+    _set_cell(d, 9, "办理状态", "已办结")
+    _set_cell(d, 4, "登记日期", "2024-13-45")
+    _set_cell(data / "社区名册.csv", 5, "户数", "-1")
+    r = _run("validate", data, "--lang", "zh")
+    assert r.returncode == 1, r.stderr
+    lines = r.stdout.splitlines()
+    assert lines[0] == "校验结果：3 条错误，0 条警告。"
+    # sorted by table (the register first), then row; the column as the file heads it
+    assert "社区名册.csv），第 5 行，列 户数：" in lines[1]
+    assert "矛盾纠纷台账.csv），第 4 行，列 登记日期：" in lines[2]
+    assert "矛盾纠纷台账.csv），第 9 行，列 办理状态：值“已办结”" in lines[3]
+    assert not any("status" in l or "reported_on" in l for l in lines)  # no canonical name in Chinese
+    en = _run("validate", data, "--lang", "en").stdout
+    assert "table disputes (矛盾纠纷台账.csv), row 9, column 办理状态 [status]: value '已办结'" in en
+
+
+def test_validate_checks_targets_against_the_catalog(tmp_path):
+    data = tmp_path / "data"
+    shutil.copytree(SAMPLE, data)
+    with open(data / "targets.csv", "a", encoding="utf-8") as f:
+        f.write("no_such_indicator,city,,2024,1\n")
+    r = _run("validate", data, "--lang", "en")
+    assert r.returncode == 0 and "not an indicator id of the catalog" in r.stdout and "no_such_indicator" in r.stdout
+
+
+def test_missing_table_warnings_print_once(tmp_path):
+    """They went to stderr (a Python warning) and again to stdout (the summary's notes)."""
+    data = tmp_path / "data"
+    data.mkdir()
+    for t in ("communities", "disputes"):
+        shutil.copy(SAMPLE / f"{t}.csv", data / f"{t}.csv")
+    r = _run("indicators", data, "--year", 2024, "--level", "city")
+    assert r.returncode == 0, r.stderr
+    assert "cadres" in r.stderr and "cadres" not in r.stdout

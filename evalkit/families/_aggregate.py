@@ -1,12 +1,13 @@
 """The aggregate stage: record-level sums with DuckDB.
 
-Families hand their tables and one SQL query to :func:`query`; DuckDB reads
-them in place and returns a small pandas frame (one row per community, period
-and category).  A table is what :func:`table` gives: the Dataset's pandas
-frame (read through Arrow), or -- for a large table left in its canonical
-Parquet file (:mod:`evalkit.io.direct`) -- a projection of that file, which
-DuckDB scans directly.  The queries use the SQL subset that Spark SQL also
-accepts where possible.
+Families hand their tables and one SQL query to :func:`query`; the data engine
+(:mod:`evalkit.io.engine`, DuckDB) reads them in place and returns a small pandas
+frame (one row per community, period and category).  A table is what
+:func:`table` gives: the Dataset's pandas frame (read through Arrow), or -- for a
+large table left in its canonical Parquet file (:mod:`evalkit.io.direct`) -- a
+projection of that file (an engine :class:`~evalkit.io.engine.View`), which the
+engine scans directly.  The queries use the SQL subset that Spark SQL also
+accepts where possible; nothing here holds a connection.
 
 Results that several indicators or years share are cached per table object
 (:func:`cached`), so ``outcome_panel`` over ten years aggregates the ledger once.
@@ -15,25 +16,17 @@ Results that several indicators or years share are cached per table object
 from __future__ import annotations
 
 import weakref
-from dataclasses import dataclass
 
-from evalkit.io.direct import connection
+from evalkit.io.engine import DUCKDB, View
 
 _CACHE: dict[tuple, tuple] = {}
-
-
-@dataclass(frozen=True)
-class _Scan:
-    """A table as SQL (the projection of a file)."""
-
-    sql: str
 
 
 def table(ds, name: str, columns):
     """Table ``name`` of ``ds`` restricted to ``columns``, as :func:`query` reads it."""
     ft = ds.files.get(name)
     if ft is not None:
-        return _Scan(ft.select(columns))
+        return View(ft.select(columns))
     return ds[name][list(columns)]
 
 
@@ -52,7 +45,7 @@ def extremes(ds, name: str, columns) -> dict:
     def run():
         if name in ds.files:
             cols = ", ".join(f'min("{c}"), max("{c}")' for c in columns)
-            row = connection().execute(f"SELECT {cols} FROM ({ds.files[name].select(columns)})").fetchall()[0]
+            row = DUCKDB.rows(f"SELECT {cols} FROM ({ds.files[name].select(columns)})")[0]
             return {c: (ts(row[2 * i]), ts(row[2 * i + 1])) for i, c in enumerate(columns)}
         df = ds[name]
         return {c: (ts(df[c].min()), ts(df[c].max())) for c in columns}
@@ -67,20 +60,7 @@ def query(sql: str, params: list | dict | None = None, **frames):
 
     Returns a pandas DataFrame.  The names are dropped afterwards.
     """
-    con = connection()
-    for name, df in frames.items():
-        if isinstance(df, _Scan):
-            con.execute(f'CREATE OR REPLACE TEMP VIEW "{name}" AS {df.sql}')
-        else:
-            con.register(name, df)
-    try:
-        return con.execute(sql, params or []).df()
-    finally:
-        for name, df in frames.items():
-            if isinstance(df, _Scan):
-                con.execute(f'DROP VIEW IF EXISTS "{name}"')
-            else:
-                con.unregister(name)
+    return DUCKDB.frame(sql, params, **frames)
 
 
 def cached(key: str, frame, fn):

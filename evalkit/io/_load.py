@@ -31,16 +31,17 @@ from evalkit.io._arrow import (clean_set, column_to_pandas, frame_to_arrow, hash
                                looks_personal_arrow, parse_arrow)
 from evalkit.io._parse import clean_strings, empty_column
 from evalkit.io.dataset import Dataset
+from evalkit.io.problems import Problem
 from evalkit.io.read import Source, find_sources, parquet_columns, read_csv_arrow, read_excel_raw, \
     read_parquet_arrow
-from evalkit.io.validate import Problem, ValidationReport
 
-__all__ = ["load", "Dataset", "ValidationReport", "Problem"]
+__all__ = ["load", "read_meta"]
 
-#: Tables read in this order (a table's filter depends on those before it).
-_ORDER = ("survey_items", "communities", "community_years", "disputes", "volunteers",
-          "volunteer_hours", "cadres", "survey_responses", "targets")
-_ORDER += tuple(t for t in TABLES if t not in _ORDER)  # the other tables of the contract, after those
+def _order() -> tuple[str, ...]:
+    """Tables in the order they are read: the survey codebook first (it names the item
+    columns of survey_responses), then the contract's order (a table's district filter
+    depends on those before it: communities, then volunteers before their hours)."""
+    return ("survey_items", *(t for t in TABLES if t != "survey_items"))
 
 
 def load(path, *, districts=None, tables=None) -> Dataset:
@@ -78,6 +79,21 @@ def load(path, *, districts=None, tables=None) -> Dataset:
     ParameterError
         An unknown table name in ``tables``, or no district of ``districts``
         in the data.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "社区名册.csv").write_text(
+    ...     "2024年社区名册\\n社区编码,社区名称,区县,街道,户数,常住人口,是否试点\\n"
+    ...     "C1,东风,硚口区,汉正街,1200,3000,是\\nC2,古田,南山区,南头街道,800,2100,否\\n", encoding="gbk")
+    >>> ds = load(folder)
+    >>> ds["communities"][["community_id", "households", "pilot", "_row"]]
+      community_id  households  pilot  _row
+    0           C1        1200   True     3
+    1           C2         800  False     4
+    >>> load(folder, districts=["南山区"])["communities"]["community_id"].tolist()
+    ['C2']
 
     Notes
     -----
@@ -122,13 +138,13 @@ def load(path, *, districts=None, tables=None) -> Dataset:
             raise MissingTableError("按区读取需要社区名册 communities。",
                                     "Reading by district needs the communities table.", table="communities")
 
-    loader = _Loader(meta, warnings)
+    loader = _Loader(meta, warnings, {n: str(s) for n, s in sources.items()})
     raw: dict[str, pa.Table] = {}
     keep_ids: dict[str, set] = {}
     item_ids: list[str] = []
     typed: dict[str, pd.DataFrame] = {}
 
-    for name in _ORDER:
+    for name in _order():
         if name not in sources:
             continue
         src = sources[name]
@@ -182,6 +198,8 @@ def load(path, *, districts=None, tables=None) -> Dataset:
         source_columns=loader.source_columns,
         parse_failures=loader.failures,
         personal_columns={k: sorted(v) for k, v in loader.hashed.items() if v},
+        headers={n: h for n, h in loader.headers.items() if n in typed},
+        ragged_rows={n: r for n, r in loader.ragged.items() if n in typed},
     )
     return ds
 
@@ -235,17 +253,24 @@ def read_meta(path: str | Path) -> dict:
 class _Loader:
     """State of one load: the HMAC key, warnings and per-table bookkeeping."""
 
-    def __init__(self, meta: dict, warnings: list[Problem]):
+    def __init__(self, meta: dict, warnings: list[Problem], sources: dict[str, str]):
         self.key = privacy.make_key(meta)
         self.warnings = warnings
+        self.sources = sources
         self.source_columns: dict[str, list[str]] = {}
         self.failures: dict[str, pd.DataFrame] = {}
         self.hashed: dict[str, set[str]] = {}
         self.items_raw: dict[str, str] = {}
         self.hashed_all: set[str] = set()
+        #: table -> {canonical column: header as written}
+        self.headers: dict[str, dict[str, str]] = {}
+        #: table -> rows whose number of fields differs from the header's
+        self.ragged: dict[str, pd.DataFrame] = {}
 
     def warn(self, table, column, rule, zh, en, value=None, count=1):
-        self.warnings.append(Problem("warning", table, None, column, value, rule, zh, en, count))
+        header = self.headers.get(table, {}).get(column) if column else None
+        self.warnings.append(Problem("warning", table, None, column, value, rule, zh, en, count,
+                                     header=header, source=self.sources.get(table)))
 
     # -- headers ----------------------------------------------------------
     def _plan(self, table: Table, headers: list[str], extra: tuple[str, ...]):
@@ -271,6 +296,7 @@ class _Loader:
                 continue
             rename[h] = target
         name = table.name
+        self.headers[name] = {c: str(h).strip() for h, c in rename.items()}
         if personal:
             self.warn(name, None, "personal.header",
                       f"已删除个人信息列：{'、'.join(personal)}（个人信息不会被读取或输出）。",
@@ -305,8 +331,10 @@ class _Loader:
                 tbl = tbl.slice(0, 0)
         else:
             if lower.endswith(".csv"):
-                tbl, rename = read_csv_arrow(src, extra, lambda names: self._plan(table, names, extra),
-                                             lambda name: _csv_type(table, name, extra))
+                tbl, rename, ragged = read_csv_arrow(src, extra, lambda names: self._plan(table, names, extra),
+                                                     lambda name: _csv_type(table, name, extra))
+                if ragged is not None:
+                    self.ragged[table.name] = ragged
             else:
                 df = read_excel_raw(src, extra)
                 rename = self._plan(table, list(df.columns), extra)
@@ -415,6 +443,7 @@ class _Loader:
                             if c in set(items["item_id"].dropna())})
         present = []
         new = {}
+        outside = []  # (item, count, scale, answers outside it) for one grouped warning per scale
         for _, it in items.dropna(subset=["item_id"]).drop_duplicates("item_id").iterrows():
             i = it["item_id"]
             if i not in raw.columns:
@@ -433,20 +462,43 @@ class _Loader:
             out = (v.notna() & ((v < lo) | (v > hi))) | nonnum
             n_out = int(out.sum())
             if n_out:
-                shown = clean_strings(s[out.to_numpy()]).value_counts().head(5)
-                ex = "；".join(f"答案 {k} 共 {int(c)} 个" for k, c in shown.items())
-                ex_en = "; ".join(f"answer {k}: {int(c)}" for k, c in shown.items())
                 hide = i in self.hashed.get("survey_responses", set())
-                self.warn("survey_responses", i, "survey.answer_scale",
-                          f"题目 {i} 有 {n_out} 个答案不在量表 [{lo:g}, {hi:g}] 内"
-                          f"{'' if hide else '（' + ex + '）'}，已作为缺失处理。",
-                          f"Item {i}: {n_out} answer(s) outside the scale [{lo:g}, {hi:g}]"
-                          f"{'' if hide else ' (' + ex_en + ')'} set to missing.", count=n_out)
+                outside.append((i, n_out, (lo, hi), None if hide else clean_strings(s[out.to_numpy()])))
                 v = v.where(~out)
             new[i] = v.reset_index(drop=True)
+        self._warn_scale(outside)
         if new:
             typed = pd.concat([typed.drop(columns="_row"), pd.DataFrame(new), typed[["_row"]]], axis=1)
         return typed, present
+
+    def _warn_scale(self, outside) -> None:
+        """One warning per answer scale, naming the items and their counts (a survey with 14
+        items coded 9 = 不清楚 gives one line, not 14).  Answers are shown unless an item
+        column held personal data."""
+        scales: dict[tuple, list] = {}
+        for i, n, scale, answers in outside:
+            scales.setdefault(scale, []).append((i, n, answers))
+        for (lo, hi), group in scales.items():
+            total = sum(n for _, n, _ in group)
+            hidden = any(a is None for _, _, a in group)
+            shown = (pd.concat([a for _, _, a in group]).value_counts().head(5) if not hidden
+                     else pd.Series(dtype="int64"))
+            ex_zh = "" if hidden else "（" + "；".join(f"答案 {k} 共 {int(c)} 个" for k, c in shown.items()) + "）"
+            ex_en = "" if hidden else " (" + "; ".join(f"answer {k}: {int(c)}" for k, c in shown.items()) + ")"
+            if len(group) == 1:
+                i = group[0][0]
+                self.warn("survey_responses", i, "survey.answer_scale",
+                          f"题目 {i} 有 {total} 个答案不在量表 [{lo:g}, {hi:g}] 内{ex_zh}，已作为缺失处理。",
+                          f"Item {i}: {total} answer(s) outside the scale [{lo:g}, {hi:g}]{ex_en} set to missing.",
+                          count=total)
+                continue
+            per_zh = "、".join(f"{i} {n} 个" for i, n, _ in group)
+            per_en = ", ".join(f"{i} {n}" for i, n, _ in group)
+            self.warn("survey_responses", None, "survey.answer_scale",
+                      f"{len(group)} 道题共 {total} 个答案不在量表 [{lo:g}, {hi:g}] 内{ex_zh}，已作为缺失处理："
+                      f"{per_zh}。",
+                      f"{len(group)} items: {total} answer(s) outside the scale [{lo:g}, {hi:g}]{ex_en} set to "
+                      f"missing: {per_en}.", count=total)
 
 
 def _csv_type(table: Table, name: str, extra: tuple[str, ...]):

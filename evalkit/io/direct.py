@@ -25,20 +25,20 @@ This module imports neither pandas nor pyarrow at import time.
 from __future__ import annotations
 
 import atexit
-import os
 import threading
 import weakref
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from evalkit.contract import ID_CARD_PATTERN, MOBILE_PATTERN, TABLES, Column
+from evalkit.contract import ID_CARD_PATTERN, MOBILE_PATTERN, TABLES, Code, Column, Reference, Type
+from evalkit.io import rules as R
+from evalkit.io.engine import DUCKDB, connection
 
-__all__ = ["DEFERRABLE", "DirectOpen", "FileTable", "connection", "open_direct"]
+__all__ = ["DEFERRABLE", "DirectOpen", "FileTable", "open_direct"]
 
 #: Tables that may stay on disk (the large record tables).
 DEFERRABLE = ("disputes", "volunteers", "volunteer_hours", "requests", "visits", "party_members", "deliberations")
 
-_LOCAL = threading.local()
 #: DirectOpen objects whose thread may still run (closed at exit).
 _OPEN: "weakref.WeakSet[DirectOpen]" = weakref.WeakSet()
 
@@ -53,52 +53,7 @@ def _close_all() -> None:
 # RE2's \s is ASCII only, and the information separators U+001C-U+001F are whitespace
 # to both but in no Unicode Z category.
 _WS = r"[\s\x0B\x1C-\x1F\x{85}\p{Z}]"
-
-
-def connection():
-    """A DuckDB connection for this thread (created once, in memory).
-
-    DuckDB is not fork-safe: a connection inherited by a forked child can neither
-    be used reliably nor even be destroyed there (that hangs).  So every
-    connection is closed just before this process forks (the report batch forks
-    its workers after validating), and each side opens a new one on next use.
-    """
-    con, gen = getattr(_LOCAL, "con", (None, None))
-    if con is None or gen != _FORKS[0]:
-        import duckdb
-
-        con = duckdb.connect(":memory:")
-        _LOCAL.con = (con, _FORKS[0])
-        _CONNECTIONS.append(con)
-    return con
-
-
-#: [forks so far] (connections of an earlier generation are closed) and every open connection.
-_FORKS = [0]
-_CONNECTIONS: list = []
-
-
-def _before_fork() -> None:
-    for con in _CONNECTIONS:
-        try:
-            con.close()
-        except Exception:  # noqa: BLE001 - already closed
-            pass
-    _CONNECTIONS.clear()
-    _FORKS[0] += 1
-
-
-os.register_at_fork(before=_before_fork)
-
-
-def _lit(text: str) -> str:
-    """A SQL string literal."""
-    return "'" + str(text).replace("'", "''") + "'"
-
-
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
+_lit, _ident = R.D.lit, R.D.ident
 
 _SQL_TYPE = {"date": "DATE", "int": "BIGINT", "number": "DOUBLE", "bool": "BOOLEAN",
              "text": "VARCHAR", "code": "VARCHAR"}
@@ -113,26 +68,45 @@ class FileTable:
     other).  :meth:`select` gives the SQL of a projection with the loader's
     types and defaults, so a query over it sees what it would see over the
     loaded DataFrame.
+
+    Examples
+    --------
+    >>> ft = FileTable("disputes", "/data/disputes.parquet", ("case_id", "status"),
+    ...                checked=frozenset({"case_id", "status"}))
+    >>> print(ft.select(["status", "method"]))
+    SELECT CAST("status" AS VARCHAR) AS "status", CAST(NULL AS VARCHAR) AS "method" FROM read_parquet('/data/disputes.parquet')
     """
 
     table: str
     path: str
     columns: tuple[str, ...]
     checked: frozenset[str] = frozenset()
+    #: column -> the file's physical type (DuckDB's name); a column already of the SQL type
+    #: the loader gives is used as it is (no cast: row groups are pruned on its statistics)
+    types: dict = field(default_factory=dict)
 
     def expr(self, name: str) -> str:
         """The SQL expression of contract column ``name`` (typed as the loader types it)."""
         col = TABLES[self.table].column(name)
         typ = _SQL_TYPE[col.type]
-        default = _lit(col.default) if isinstance(col.default, str) else col.default  # a code default is text
         if name not in self.columns:
-            if col.default is not None:
-                return f"CAST({default} AS {typ})"
-            return f"CAST(NULL AS {typ})"
+            return f"CAST({_lit(col.default)} AS {typ})"
         q = _ident(name)
         if col.default is not None and not col.required:
-            return f"COALESCE(CAST({q} AS {typ}), CAST({default} AS {typ}))"
-        return f"CAST({q} AS {typ})"
+            return f"COALESCE(CAST({q} AS {typ}), CAST({_lit(col.default)} AS {typ}))"
+        return q if self.types.get(name) == typ else f"CAST({q} AS {typ})"
+
+    def relation(self) -> R.Relation:
+        """The file as the contract's rules see it (:mod:`evalkit.io.rules`): the typed
+        projection of every contract column, read in place."""
+        return R.Relation(self.table, R.D.parquet(self.path), frozenset(self.columns),
+                          exprs={c: self.expr(c) for c in TABLES[self.table].column_names}, in_place=True)
+
+    def load(self, folder):
+        """The table read the usual way (:func:`evalkit.io.load` of it alone), as a Dataset."""
+        from evalkit.io._load import load
+
+        return load(folder, tables=[self.table])
 
     def select(self, columns) -> str:
         """``SELECT <columns> FROM read_parquet(<file>)``.
@@ -147,7 +121,7 @@ class FileTable:
         if unchecked:
             raise ValueError(f"{self.table}: columns {unchecked} were not checked for a direct scan")
         cols = ", ".join(f"{self.expr(c)} AS {_ident(c)}" for c in columns)
-        return f"SELECT {cols} FROM read_parquet({_lit(self.path)})"
+        return f"SELECT {cols} FROM {R.D.parquet(self.path)}"
 
 
 # --- eligibility ---------------------------------------------------------------------
@@ -169,7 +143,7 @@ def file_table(path: Path, name: str) -> FileTable | None:
 
     table = TABLES[name]
     try:
-        schema = connection().execute(f"DESCRIBE SELECT * FROM read_parquet({_lit(Path(path).resolve())})").fetchall()
+        schema = DUCKDB.rows(f"DESCRIBE SELECT * FROM {R.D.parquet(Path(path).resolve())}")
     except duckdb.Error:
         return None
     names = [r[0] for r in schema]
@@ -179,7 +153,8 @@ def file_table(path: Path, name: str) -> FileTable | None:
         return None
     if not all(typ in _PHYSICAL[table.column(n).type] for n, typ, *_ in schema):
         return None
-    return FileTable(name, str(Path(path).resolve()), tuple(c for c in table.column_names if c in names))
+    return FileTable(name, str(Path(path).resolve()), tuple(c for c in table.column_names if c in names),
+                     types={n: typ for n, typ, *_ in schema})
 
 
 # --- the proof -----------------------------------------------------------------------
@@ -222,20 +197,17 @@ def _unchecked_without_validation(ft: FileTable) -> set[str]:
 
 
 def _column_checks(ft: FileTable, col: Column, validate: bool) -> list[str]:
-    """SQL conditions that flag a row the loader would change (or, with ``validate``,
-    a row validation would report)."""
+    """SQL conditions that flag a row the loader would change, beyond the contract's rules
+    (:func:`_table_queries` adds those): text it would strip or hash, dates pandas cannot
+    hold, NaN, infinities and numbers that may be an ID or phone number."""
     if col.name not in ft.columns:
         return []
     q = _ident(col.name)
     out = []
-    if validate and col.required:
-        out.append(f"{q} IS NULL")
     fk = {f.column for f in TABLES[ft.table].foreign_keys}
     if col.type == "text" and col.name not in fk:
         # a foreign-key column is checked by its key: it must equal a value that is clean
         out.append(_text_check(q))
-    if col.type == "code":  # also flags "", whitespace and labels: only exact codes pass
-        out.append(f"{q} NOT IN ({', '.join(_lit(c) for c in col.codes)})")
     if col.type == "date":
         # the loader reads any date, but the families' date extremes become pandas
         # Timestamps, which a date before year 1 or after 9999 does not convert to
@@ -247,67 +219,68 @@ def _column_checks(ft: FileTable, col: Column, validate: bool) -> list[str]:
             # NaN out, and DuckDB folds isnan() and comparisons on those statistics
             out.append(f"hash({v}) = hash(CAST('nan' AS DOUBLE))")
         out.append(f"isinf({v}) OR abs({v}) >= 1e10")  # inf; a number that may be an ID or phone
-        if validate and col.minimum is not None:
-            out.append(f"{v} {'<=' if col.exclusive_min else '<'} {col.minimum}")
-        if validate and col.maximum is not None:
-            out.append(f"{v} > {col.maximum}")
     return out
 
 
 def _table_queries(ft: FileTable, files: dict[str, FileTable], validate: bool = True) -> list[str]:
     """Queries counting the flagged rows of a table (all 0 = clean), except the
-    foreign key to ``communities`` (:func:`_community_query`).
+    foreign key to ``communities`` (:func:`_community_problems`).
 
-    Without ``validate`` only what the loader would change is checked (codes,
-    text, personal numbers, foreign-key values), not the contract's rules
-    (required values, ranges, unique keys, date order); see
-    :func:`_unchecked_without_validation` for the columns left out.
+    The contract's rules come from :mod:`evalkit.io.rules`, the same definitions the
+    loaded tables are validated with: the row conditions join the loader checks of
+    :func:`_column_checks` in one scan; the key, the foreign keys between the files and
+    any other rule over several rows are one query each.  Codes and foreign keys are
+    always checked (the loader would map a label, and a family joins on the keys);
+    without ``validate`` nothing else of the contract is (required values, ranges, unique
+    keys, date order), and :func:`_unchecked_without_validation` columns are left out.
     """
     table = TABLES[ft.table]
+    rel = ft.relation()
+    scope = {n: f.relation() for n, f in files.items()}
     skip = set() if validate else _unchecked_without_validation(ft)
     conds = [c for col in table.columns if col.name not in skip for c in _column_checks(ft, col, validate)]
-    if validate and ft.table == "disputes":
-        conds.append('"resolved_on" < "reported_on"')
-        conds.append("\"status\" = 'resolved' AND \"resolved_on\" IS NULL")
-    if validate and ft.table == "volunteers" and "left_on" in ft.columns:
-        conds.append('"left_on" < "registered_on"')
-    src = f"read_parquet({_lit(ft.path)})"
+    out = []
+    for rule in table.checks():
+        if isinstance(rule, Type) or not rel.applies(rule):
+            continue  # types: the schema is canonical (file_table)
+        if not (validate or isinstance(rule, (Code, Reference))):
+            continue
+        row = R.row_check(rule, rel)
+        if row is not None:
+            conds.append(row.condition)
+            continue
+        if isinstance(rule, Reference) and rule.table == "communities":
+            continue  # the register is loaded meanwhile (see _community_problems)
+        for part in R.split(rule):
+            check = R.set_check(part, rel, scope)
+            if check is None:
+                raise ValueError(f"{ft.table}: rule {part} cannot be checked on the files")  # a missing FK target
+            if check.rows is None:  # ExactlyOne: the count must be 1
+                out.append(f"SELECT abs(({check.probe}) - 1)")
+            else:  # a hash collision can only flag a clean file (then the loader decides)
+                out.append(check.probe)
     # a WHERE clause (not an aggregate FILTER): DuckDB prunes row groups on statistics
-    out = [f"SELECT count(*) FROM {src} WHERE {' OR '.join(f'({c})' for c in conds)}"] if conds else []
-    if validate:  # unique key: a hash collision can only flag a clean file (then the loader decides)
-        key = ", ".join(_ident(k) for k in table.key)
-        out.append(f"SELECT count(*) - count(DISTINCT hash({key})) FROM {src}")
-    for fk in table.foreign_keys:
-        if fk.table != "communities":
-            ref = files[fk.table]
-            out.append(f"SELECT count(*) FROM {src} t ANTI JOIN read_parquet({_lit(ref.path)}) r "
-                       f"ON t.{_ident(fk.column)} = r.{_ident(fk.ref_column)} "
-                       f"WHERE t.{_ident(fk.column)} IS NOT NULL")  # an empty optional link is no link
+    if conds:
+        out.insert(0, f"SELECT count(*) FROM {rel.source} WHERE {' OR '.join(f'({c})' for c in conds)}")
     return out
 
 
-def _community_query(ft: FileTable) -> str | None:
-    for fk in TABLES[ft.table].foreign_keys:
-        if fk.table == "communities":
-            return (f"SELECT count(*) FROM read_parquet({_lit(ft.path)}) t ANTI JOIN __communities r "
-                    f"ON t.{_ident(fk.column)} = r.community_id")
-    return None
-
-
 def _count(sql: str) -> int:
-    return int(connection().execute(sql).fetchall()[0][0] or 0)
+    return DUCKDB.count(sql)
 
 
 def _community_problems(files: dict[str, FileTable], community_ids) -> int:
     """Rows of ``files`` whose community_id is not one of ``community_ids`` (the loaded register)."""
     import pyarrow as pa
 
-    con = connection()
-    con.register("__communities", pa.table({"community_id": pa.array(community_ids, pa.string())}))
-    try:
-        return sum(_count(q) for ft in files.values() if (q := _community_query(ft)))
-    finally:
-        con.unregister("__communities")
+    reg = R.Relation("communities", _ident("__communities"), frozenset({"community_id"}))
+    ids = pa.table({"community_id": pa.array(community_ids, pa.string())})
+    n = 0
+    for ft in files.values():
+        for rule in TABLES[ft.table].checks():
+            if isinstance(rule, Reference) and rule.table == "communities":
+                n += DUCKDB.count(R.set_check(rule, ft.relation(), {"communities": reg}).probe, __communities=ids)
+    return n
 
 
 # --- the Dataset ----------------------------------------------------------------------
@@ -354,6 +327,18 @@ class DirectOpen:
     With ``validate=False`` only what the loader would change is checked, not
     the contract's rules (see :func:`_table_queries`), as for
     ``load`` without ``validate``.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "communities.csv").write_text(
+    ...     "community_id,community_name,district,street,households,population\\n"
+    ...     "C1,东风,硚口区,汉正街,1200,3000\\n", encoding="utf-8")
+    >>> pending = DirectOpen(folder)   # the checks start in a thread ...
+    >>> pending.want(["communities"])  # ... while the caller works out what it needs
+    >>> pending.result() is None       # no large ledger wanted: load() it is
+    True
     """
 
     def __init__(self, path, tables=None, *, validate: bool = True):
@@ -365,6 +350,7 @@ class DirectOpen:
         self._files: dict[str, FileTable] | None = None  # None: not eligible, or a check failed
         self._cancelled = False
         self._con = None  # the thread's DuckDB connection (to interrupt it)
+        self._error: BaseException | None = None  # what stopped the checks (see _raise_bug)
         #: table -> data file (None: not a folder, or a workbook or a table in two files)
         try:
             self._sources = _files(self.folder) if self.folder.is_dir() else None
@@ -405,10 +391,25 @@ class DirectOpen:
         try:
             self._con = connection()
             self._files = self._check()
-        except Exception:  # noqa: BLE001 - any failure here (an interrupt too) means: use the loader
+        except BaseException as err:  # noqa: BLE001 - handed to result(), which decides
             self._files = None
+            self._error = err
         finally:
             self._checked.set()
+
+    def _raise_bug(self) -> None:
+        """Re-raise what the check thread met unless it only means "use the loader": the
+        checks were stopped, or DuckDB could not read a file or convert a value in it (the
+        loader then reports the file or the cell).  A query DuckDB cannot parse or bind is a
+        bug in the rules' SQL: it fails loudly instead of silently costing the fast path."""
+        import duckdb
+
+        err = self._error
+        data = (duckdb.InterruptException, duckdb.IOException, duckdb.InvalidInputException,
+                duckdb.ConversionException, duckdb.OutOfRangeException, duckdb.OutOfMemoryException)
+        if err is None or self._cancelled or isinstance(err, data):
+            return
+        raise err
 
     def _check(self) -> dict[str, FileTable] | None:
         sources = self._sources
@@ -473,6 +474,7 @@ class DirectOpen:
         except ImportError:  # pragma: no cover - a dependency
             pass
         self._checked.wait()
+        self._raise_bug()
         files = self._files
         if not files or set(files) != deferred:
             self.close()
@@ -484,6 +486,7 @@ class DirectOpen:
         for name, ft in files.items():
             ds.sources[name] = Path(ft.path).name  # as the loader names a file source
             ds.source_columns[name] = list(ft.columns)
+            ds.headers[name] = {c: c for c in ft.columns}
         return ds
 
 
@@ -510,5 +513,29 @@ def open_direct(path, tables, *, validate: bool = True) -> "Dataset | None":
         ``validate`` -- the tables loaded the usual way validate without
         error.  Then the large tables are :class:`FileTable` entries of
         ``Dataset.files`` (``ds[name]`` still loads one on first use).
+
+    Examples
+    --------
+    >>> import datetime, pathlib, tempfile
+    >>> import pyarrow as pa, pyarrow.parquet as pq
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "communities.csv").write_text(
+    ...     "community_id,community_name,district,street,households,population\\n"
+    ...     "C1,东风,硚口区,汉正街,1200,3000\\n", encoding="utf-8")
+    >>> day = datetime.date(2024, 1, 5)
+    >>> pq.write_table(pa.table({"case_id": ["D1", "D2"], "community_id": ["C1", "C1"],
+    ...                          "reported_on": [day, day], "category": ["property", "neighbor"],
+    ...                          "status": ["resolved", "in_progress"], "resolved_on": [day, None]}),
+    ...                folder / "disputes.parquet")
+    >>> ds = open_direct(folder, ["disputes"])
+    >>> ds.files["disputes"].columns
+    ('case_id', 'community_id', 'reported_on', 'category', 'status', 'resolved_on')
+    >>> "disputes" in ds.tables, ds.has("disputes"), len(ds["disputes"])  # loaded on first use
+    (False, True, 2)
+    >>> pq.write_table(pa.table({"case_id": ["D1"], "community_id": ["C1"], "reported_on": [day],
+    ...                          "category": ["物业纠纷"], "status": ["resolved"], "resolved_on": [day]}),
+    ...                folder / "disputes.parquet")
+    >>> open_direct(folder, ["disputes"]) is None  # a Chinese label: the loader maps it
+    True
     """
     return DirectOpen(path, tables, validate=validate).result()

@@ -34,7 +34,13 @@ __all__ = ["ID_COLUMNS", "is_personal_header", "looks_personal", "make_key", "ha
 
 
 def is_personal_header(header: object) -> bool:
-    """True when ``header`` is a personal-data header (姓名, 身份证号, phone ...)."""
+    """True when ``header`` is a personal-data header (姓名, 身份证号, phone ...).
+
+    Examples
+    --------
+    >>> is_personal_header(" 联系电话 "), is_personal_header("Phone"), is_personal_header("社区名称")
+    (True, True, False)
+    """
     h = str(header).strip()
     return h in PERSONAL_HEADERS or h.lower() in PERSONAL_HEADERS
 
@@ -62,6 +68,12 @@ def looks_personal(s: pd.Series) -> bool:
     ID numbers is recognised after a few thousand regex tests, and a clean
     column costs one vectorised length test plus one regex pass over the
     candidates.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> looks_personal(pd.Series(["V001", "139-1234-5678"])), looks_personal(pd.Series(["V001", "V002"]))
+    (True, False)
     """
     v = _as_strings(s)
     if v is None or v.empty:
@@ -86,6 +98,11 @@ def make_key(meta: dict | None = None) -> bytes:
 
     A random key makes hashes differ between loads (nothing can be looked
     up); a salt in ``dataset.json`` makes them stable across loads.
+
+    Examples
+    --------
+    >>> make_key({"salt": "x"}) == make_key({"salt": "x"}), make_key() == make_key()
+    (True, False)
     """
     salt = (meta or {}).get("salt")
     if salt is not None and str(salt) != "":
@@ -98,6 +115,13 @@ def hash_values(s: pd.Series, key: bytes) -> pd.Series:
 
     Equal values (after stripping) get equal hashes; missing stays missing.
     The work is one HMAC per distinct value.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> h = hash_values(pd.Series(["13912345678", " 13912345678", None]), make_key({"salt": "x"}))
+    >>> h[0] == h[1], h[0].startswith("h"), len(h[0]), h.isna().tolist()
+    (True, True, 17, [False, False, True])
     """
     from evalkit.io._parse import clean_strings
 

@@ -322,7 +322,11 @@ def read_excel_raw(src: Source, extra_headers: tuple[str, ...] = ()) -> pd.DataF
 
 
 def _csv_header(src: Source, extra_headers: tuple[str, ...]):
-    """(bytes, encoding, header row index, column names) of a CSV file."""
+    """(bytes, encoding, header row index, column names, header fields) of a CSV file.
+
+    ``names`` leaves out empty header cells at the end of the row; the header's
+    number of fields counts them (a row may fill them with empty fields too).
+    """
     path = src.path
     try:
         data = path.read_bytes()
@@ -349,14 +353,48 @@ def _csv_header(src: Source, extra_headers: tuple[str, ...]):
     while width and header[width - 1] is None:
         width -= 1
     names = _unique_names(header[:width])
-    return data, enc, h, names
+    return data, enc, h, names, len(header)
 
 
-def _read_csv_pandas(src: Source, data: bytes, enc: str, h: int, names: list[str]) -> pd.DataFrame:
-    """The general (slow) CSV reader: every cell as text, ragged rows allowed."""
+def _ragged_rows(text: str, h: int, width: int, fields: int) -> pd.DataFrame | None:
+    """Rows whose number of fields differs from the header's, numbered as the loader numbers
+    rows (the record after the header is row ``h + 2``).
+
+    More fields than the header has are an error unless the extra ones are empty (trailing
+    separators, as some exports write); fewer fields than the header names are an error
+    unless the row is blank.  None when every row fits.
+    """
+    f = io.StringIO(text)
+    for _ in range(h + 1):
+        f.readline()
+    rows, found = [], []
+    for i, rec in enumerate(csv.reader(f)):
+        n = len(rec)
+        if n == fields or (width <= n < fields):
+            continue
+        if n > fields and all(x.strip() == "" for x in rec[fields:]):
+            continue
+        if n < width and all(x.strip() == "" for x in rec):
+            continue  # a blank line (dropped as blank)
+        rows.append(h + 2 + i)
+        found.append(n)
+    if not rows:
+        return None
+    return pd.DataFrame({"_row": np.asarray(rows, dtype="int64"), "fields": np.asarray(found, dtype="int64"),
+                         "expected": width})
+
+
+def _read_csv_pandas(src: Source, data: bytes, enc: str, h: int, names: list[str], fields: int):
+    """The general (slow) CSV reader: every cell as text, ragged rows allowed and returned.
+
+    Returns ``(frame, ragged)``: a row with more fields keeps the first ones, a row with
+    fewer is padded with missing values; ``ragged`` (see :func:`_ragged_rows`) lists them
+    so that validation reports each, instead of losing the extra fields in silence.
+    """
+    text = data.decode(enc)
     try:
         df = pd.read_csv(
-            io.StringIO(data.decode(enc)), skiprows=h + 1, header=None, names=names, usecols=range(len(names)),
+            io.StringIO(text), skiprows=h + 1, header=None, names=names, usecols=range(len(names)),
             dtype="str", keep_default_na=False, na_values=[""], skip_blank_lines=False,
             engine="c", index_col=False,
         )
@@ -366,7 +404,7 @@ def _read_csv_pandas(src: Source, data: bytes, enc: str, h: int, names: list[str
             f"File {src.path.name} is not a valid CSV file ({type(err).__name__}).", table=src.table,
         ) from None
     df["_row"] = np.arange(h + 2, h + 2 + len(df), dtype="int64")
-    return df
+    return df, _ragged_rows(text, h, len(names), fields)
 
 
 def _arrow_ok(names: list[str]) -> bool:
@@ -386,19 +424,6 @@ def _body(data: bytes, enc: str):
     return pa.py_buffer(data.decode(enc).encode("utf-8"))
 
 
-def read_csv_raw(src: Source, extra_headers: tuple[str, ...] = ()) -> pd.DataFrame:
-    """Raw table from a CSV file, its encoding detected from the bytes."""
-    data, enc, h, names = _csv_header(src, extra_headers)
-    df = None
-    if _arrow_ok(names):
-        tbl = _read_csv_arrow(_body(data, enc), h + 1, names, {})
-        df = tbl.to_pandas() if tbl is not None else None
-    if df is not None:
-        df["_row"] = np.arange(h + 2, h + 2 + len(df), dtype="int64")
-        return _drop_blank(df)
-    return _drop_blank(_read_csv_pandas(src, data, enc, h, names))
-
-
 def read_csv_arrow(src: Source, extra_headers: tuple[str, ...], plan, types):
     """Raw table from a CSV file as an Arrow table with canonical column names.
 
@@ -406,14 +431,19 @@ def read_csv_arrow(src: Source, extra_headers: tuple[str, ...], plan, types):
     the others); ``types(canonical)`` gives the Arrow type to read a column
     as (None: text).  A typed read that fails (a value pyarrow cannot convert)
     is redone with every column as text, so the loader's own parsers see and
-    report the bad values; files pyarrow cannot take at all go through pandas.
+    report the bad values; files pyarrow cannot take at all -- among them every
+    file with a row of more or fewer fields than the header, which pyarrow
+    refuses -- go through pandas.
+
+    Returns ``(table, rename, ragged)``: ``ragged`` is None, or the rows whose
+    number of fields differs from the header's (``[_row, fields, expected]``).
     """
     from evalkit.io._arrow import drop_blank_rows, frame_to_arrow, unify
 
-    data, enc, h, names = _csv_header(src, extra_headers)
+    data, enc, h, names, fields = _csv_header(src, extra_headers)
     rename = plan(names)
-    tbl = None
-    if _arrow_ok(names):
+    tbl, ragged = None, None
+    if _arrow_ok(names) and fields == len(names):
         body = _body(data, enc)
         typed = {n: types(rename[n]) for n in rename if types(rename[n]) is not None}
         tbl = _read_csv_arrow(body, h + 1, names, typed) if typed else None
@@ -422,10 +452,11 @@ def read_csv_arrow(src: Source, extra_headers: tuple[str, ...], plan, types):
         if tbl is not None:
             tbl = tbl.append_column("_row", _row_array(h, tbl.num_rows))
     if tbl is None:
-        tbl = frame_to_arrow(_read_csv_pandas(src, data, enc, h, names))
+        df, ragged = _read_csv_pandas(src, data, enc, h, names, fields)
+        tbl = frame_to_arrow(df)
     tbl = unify(drop_blank_rows(tbl))
     keep = list(rename) + ["_row"]
-    return tbl.select(keep).rename_columns([rename.get(c, c) for c in keep]), rename
+    return tbl.select(keep).rename_columns([rename.get(c, c) for c in keep]), rename, ragged
 
 
 def _row_array(h: int, n: int):
@@ -453,11 +484,16 @@ def _read_csv_arrow(data, skip: int, names: list[str], types: dict):
     import pyarrow as pa
     import pyarrow.csv as pcsv
 
+    def ragged(row):
+        # a row of more or fewer fields than the header: the pandas path reads it and lists it
+        return "error"
+
     try:
         tbl = pcsv.read_csv(
             pa.BufferReader(data),
             read_options=pcsv.ReadOptions(skip_rows=skip, column_names=names, block_size=1 << 24),
-            parse_options=pcsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False),
+            parse_options=pcsv.ParseOptions(newlines_in_values=False, ignore_empty_lines=False,
+                                            invalid_row_handler=ragged),
             convert_options=pcsv.ConvertOptions(column_types={n: types.get(n, pa.string()) for n in names},
                                                 strings_can_be_null=True, null_values=[""],
                                                 quoted_strings_can_be_null=True),

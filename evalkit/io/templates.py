@@ -15,7 +15,8 @@ import zipfile
 from datetime import datetime
 from pathlib import Path
 
-from evalkit.contract import TABLES, Column, Table
+from evalkit.contract import TABLES, Column, OnlyWhen, RequiredWhen, Table
+from evalkit.io.rules import Names, describe
 
 __all__ = ["write_templates", "column_rule_zh"]
 
@@ -25,7 +26,17 @@ _FIXED = datetime(2024, 1, 1, 0, 0, 0)
 
 
 def column_rule_zh(table: Table, col: Column) -> str:
-    """The rule of a column in Chinese, as the 说明 sheet shows it."""
+    """The rule of a column in Chinese, as the 说明 sheet shows it.
+
+    Examples
+    --------
+    >>> from evalkit.contract import TABLES
+    >>> t = TABLES["volunteer_hours"]
+    >>> column_rule_zh(t, t.column("hours"))
+    '必填；大于 0 且不超过 24'
+    >>> column_rule_zh(t, t.column("volunteer_id"))
+    '必填；须存在于志愿者名册'
+    """
     parts = ["必填" if col.required else "选填"]
     if table.key and col.name in table.key:
         parts.append("唯一" if len(table.key) == 1 else f"与 {'、'.join(table.column(k).zh for k in table.key)} 组合唯一")
@@ -44,15 +55,21 @@ def column_rule_zh(table: Table, col: Column) -> str:
     if col.default is not None:
         d = {True: "是", False: "否"}.get(col.default, col.default) if isinstance(col.default, bool) else col.default
         parts.append(f"默认 {d}")
-    extra = {
-        ("communities", "pilot_start"): "是否试点为“是”时必填，否则留空",
-        ("disputes", "resolved_on"): "办理状态为“已化解”时必填，不得早于登记日期",
-        ("volunteers", "left_on"): "不得早于注册日期",
-        ("survey_items", "dimension"): "恰好一道题的维度为“总体”",
-        ("survey_items", "item_id"): "须为居民满意度调查表中的一列",
-    }.get((table.name, col.name))
-    if extra:
-        parts.append(extra)
+    # the table's rules on this column, stated from the rule objects (evalkit.io.rules)
+    names = Names({table.name: {c.name: c.zh for c in table.columns}})
+    texts, prev = [], None
+    for rule in table.rules:
+        if col.name not in (getattr(rule, "column", None), *getattr(rule, "columns", ())):
+            continue
+        if isinstance(rule, OnlyWhen) and isinstance(prev, RequiredWhen) and prev.when == rule.when:
+            texts.append("否则留空")  # "X 时必填，否则留空"
+        elif (text := describe(rule, table.name, names)):
+            texts.append(text)
+        prev = rule
+    if (table.name, col.name) == ("survey_items", "item_id"):  # items.column (evalkit.io.validate)
+        texts.append("须为居民满意度调查表中的一列")
+    if texts:
+        parts.append("，".join(texts))
     return "；".join(parts)
 
 
@@ -147,6 +164,15 @@ def write_templates(folder) -> list[Path]:
     References
     ----------
     The dataset contract, ``docs/DATA.md``.
+
+    Examples
+    --------
+    >>> import tempfile, evalkit
+    >>> folder = tempfile.mkdtemp()
+    >>> [p.name for p in write_templates(folder)][:3]
+    ['communities.xlsx', 'community_years.xlsx', 'disputes.xlsx']
+    >>> evalkit.load(folder).validate().ok
+    True
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)

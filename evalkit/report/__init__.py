@@ -30,7 +30,7 @@ _LAZY = {
     "prepare": "evalkit.report.data",
 }
 _SUBMODULES = {"batch", "blocks", "data", "numbers", "findings", "pilot", "sections", "notebook", "precompute",
-               "execute", "worker", "pool", "tasks", "warm", "htmlpage", "webfont", "pdf", "xlsx", "files",
+               "execute", "worker", "pool", "tasks", "warm", "htmlpage", "webfont", "pdf", "xlsx",
                "manifest", "index"}
 
 __all__ = sorted(_LAZY) + sorted(_SUBMODULES)
