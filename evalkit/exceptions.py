@@ -74,6 +74,11 @@ class MissingColumnError(DataError, ParameterError, KeyError):
         return EvalkitError.__str__(self)
 
 
+class NoIndicatorError(ParameterError):
+    """Nothing is left to combine: every indicator of a composite index was left out
+    (constant, missing, or excluded by the spec)."""
+
+
 class ValidationError(DataError):
     """The dataset has errors; ``report`` lists every problem.
 

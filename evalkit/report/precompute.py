@@ -224,8 +224,9 @@ def compute_index(table: pd.DataFrame, year: int, *, ds=None, uncertainty: int =
     -------
     DataFrame
         The rows of :func:`evalkit.index` (``index`` and ``index_family``) of every
-        level that has rows in ``table``, one after another; empty when no level
-        has an indicator with a direction.
+        level that has rows in ``table``, one after another.  A level where no
+        indicator with a direction varies has no index (a warning says so); empty
+        when no level has one.
 
     Examples
     --------
@@ -236,7 +237,11 @@ def compute_index(table: pd.DataFrame, year: int, *, ds=None, uncertainty: int =
     >>> out.loc[out["indicator"] == "index", ["unit_id", "rank"]].sort_values("rank")["unit_id"].tolist()
     ['南区', '西区', '东区']
     """
+    import warnings
+
+    from evalkit.exceptions import NoIndicatorError
     from evalkit.ranking import index
+    from evalkit.vocabulary import level_label
 
     if exclude:
         table = table.loc[~table["district"].isin(list(exclude))]
@@ -250,8 +255,13 @@ def compute_index(table: pd.DataFrame, year: int, *, ds=None, uncertainty: int =
 
             street = units(ds, "street")
             parent = dict(zip(street["community_id"], street["unit_id"]))
-        parts.append(index(table, year=year, level=level, uncertainty=uncertainty, seed=seed, parent=parent,
-                           jobs=jobs))
+        try:
+            parts.append(index(table, year=year, level=level, uncertainty=uncertainty, seed=seed, parent=parent,
+                               jobs=jobs))
+        except NoIndicatorError as err:  # no indicator varies at this level: it has no index, and says why
+            warnings.warn(f"{level_label(level)}层级没有综合指数：{err.zh}\n"
+                          f"No composite index at the {level_label(level, 'en')} level: {err.en}", UserWarning,
+                          stacklevel=2)
     parts = [p for p in parts if len(p)]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 

@@ -115,7 +115,7 @@ def _complete(out, r, names):
             assert hashlib.sha256((out / o["path"]).read_bytes()).hexdigest() == o["sha256"]
     assert sorted(p.name for p in out.iterdir()) == sorted(
         [f"{safe_name(d)}.{e}" for d in names for e in ("html", "ipynb", "xlsx")]
-        + ["index.html", "indicators_2024.parquet", "manifest.json"])
+        + ["index.html", "index_2024.parquet", "indicators_2024.parquet", "manifest.json"])
     assert mp.active_children() == []
 
 

@@ -4,7 +4,8 @@ import pandas as pd
 import pytest
 
 from evalkit import labels as text
-from evalkit.report import files, manifest, pdf, xlsx
+from evalkit import files
+from evalkit.report import manifest, pdf, xlsx
 from evalkit.report.batch import safe_name
 from evalkit.report.htmlpage import page
 

@@ -79,3 +79,13 @@ def test_uncertainty_is_checked_before_any_work(tmp_path):
     with pytest.raises(ParameterError, match="uncertainty"):
         build_reports(SAMPLE, year=2024, out=tmp_path / "o", jobs=1, uncertainty=-1, progress=False)
     assert not (tmp_path / "o").exists()
+
+
+def test_a_level_without_a_varying_indicator_has_no_index_and_says_so():
+    """Constant indicators are left out (COINr gives NaN); with none left the level has no index, and a batch
+    goes on (it stopped with 'No indicator is left')."""
+    rows = [dict(indicator="satisfaction_index", level="district", unit_id=u, unit_name=u, district=u,
+                 period="2024", value=70.0) for u in ("东区", "西区")]
+    with pytest.warns(UserWarning, match="没有综合指数"):
+        out = compute_index(pd.DataFrame(rows), 2024, uncertainty=0)
+    assert out.empty

@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from evalkit.exceptions import DataError, MissingColumnError, ParameterError
+from evalkit.exceptions import DataError, MissingColumnError, NoIndicatorError, ParameterError
 
 META_COLUMNS = ("iCode", "Level", "Parent", "Direction", "Weight", "Type")
 
@@ -87,7 +87,7 @@ class Tree:
                     keep[node] = False
                     changed = True
         if not keep[self.top]:
-            raise ParameterError("没有可用的指标：所有指标都被剔除了。",
+            raise NoIndicatorError("没有可用的指标：所有指标都被剔除了。",
                                  "No indicator is left: every indicator was left out.")
         idx = np.flatnonzero(keep)
         new_pos = -np.ones(len(self.codes), dtype=np.int64)
